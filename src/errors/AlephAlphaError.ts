@@ -1,0 +1,270 @@
+/**
+ * The typed failures of every client call. Each class is a `Schema.TaggedError`, so it is a
+ * real `Error` subclass (`instanceof` works) and carries a `_tag` for `Effect.catchTag`.
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+const Status = Schema.Int
+
+/** Fields every HTTP-status error shares: the status, the API's `code` and its message. */
+const HttpErrorFields = {
+  status: Status,
+  /** The API's machine-readable code (`MISSING_CAPABILITY`, `QUEUE_FULL`, …) when the body had one. */
+  code: Schema.optional(Schema.String),
+  /** The API's human-readable `error`, or the raw body text when it was not `{"error","code"}`. */
+  error: Schema.String,
+  /** The server's `Retry-After` / `retry-after-ms`, already turned into a delay. */
+  retryAfter: Schema.optional(Schema.DurationFromSelf)
+}
+
+const describeHttp = (label: string, self: {
+  readonly status: number
+  readonly code?: string | undefined
+  readonly error: string
+}): string => {
+  const code = self.code === undefined ? "" : ` ${self.code}`
+  const detail = self.error === "" ? "" : `: ${self.error}`
+  return `${label} (HTTP ${self.status}${code})${detail}`
+}
+
+/** Bad input, found before anything was sent. `path` names the offending field. */
+export class ValidationError extends Schema.TaggedError<ValidationError>(
+  "aleph-alpha-client/ValidationError"
+)("ValidationError", {
+  /** Dotted path of the offending field (`"maximumTokens"`, `"prompt.0.data"`), `""` for the root. */
+  path: Schema.String,
+  /** What is wrong with it. */
+  issue: Schema.String,
+  /** The schema or option the input was checked against (`"CompletionRequest"`). */
+  subject: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const where = this.path === "" ? "" : ` at ${this.path}`
+    const subject = this.subject === undefined ? "input" : this.subject
+    return `Invalid ${subject}${where}: ${this.issue}`
+  }
+}
+
+/** HTTP 400: the API rejected the request (bad field, model lacks the capability, …). */
+export class BadRequestError extends Schema.TaggedError<BadRequestError>(
+  "aleph-alpha-client/BadRequestError"
+)("BadRequestError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Bad request", this)
+  }
+}
+
+/** HTTP 401: the token is missing or invalid. */
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>(
+  "aleph-alpha-client/AuthenticationError"
+)("AuthenticationError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Authentication failed", this)
+  }
+}
+
+/** HTTP 402: out of credits or quota. Never retried. */
+export class QuotaError extends Schema.TaggedError<QuotaError>(
+  "aleph-alpha-client/QuotaError"
+)("QuotaError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Quota exhausted", this)
+  }
+}
+
+/** HTTP 403: the token may not do this. */
+export class PermissionDeniedError extends Schema.TaggedError<PermissionDeniedError>(
+  "aleph-alpha-client/PermissionDeniedError"
+)("PermissionDeniedError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Permission denied", this)
+  }
+}
+
+/** HTTP 404, e.g. `UNKNOWN_MODEL`. */
+export class NotFoundError extends Schema.TaggedError<NotFoundError>(
+  "aleph-alpha-client/NotFoundError"
+)("NotFoundError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Not found", this)
+  }
+}
+
+/**
+ * A timeout: HTTP 408 from the server (`origin: "server"`), or one of the client's own
+ * timeouts (`origin: "client"`: `requestTimeout` or `streamIdleTimeout` ran out).
+ */
+export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>(
+  "aleph-alpha-client/RequestTimeoutError"
+)("RequestTimeoutError", {
+  origin: Schema.Literal("client", "server"),
+  /** 408 when the server timed out. */
+  status: Schema.optional(Status),
+  code: Schema.optional(Schema.String),
+  /** What timed out, in words. */
+  error: Schema.String,
+  /** The client-side limit that ran out. */
+  timeout: Schema.optional(Schema.DurationFromSelf),
+  retryAfter: Schema.optional(Schema.DurationFromSelf)
+}) {
+  override get message(): string {
+    return this.origin === "server"
+      ? describeHttp("Server timed out", { status: this.status ?? 408, code: this.code, error: this.error })
+      : `Request timed out: ${this.error}`
+  }
+}
+
+/** HTTP 429 after the retry policy gave up. */
+export class RateLimitError extends Schema.TaggedError<RateLimitError>(
+  "aleph-alpha-client/RateLimitError"
+)("RateLimitError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Rate limited", this)
+  }
+}
+
+/** HTTP 503 after the retry policy gave up (e.g. `QUEUE_FULL`). */
+export class BusyError extends Schema.TaggedError<BusyError>(
+  "aleph-alpha-client/BusyError"
+)("BusyError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Service busy", this)
+  }
+}
+
+/** Any other 5xx; 500, 502 and 504 only after the retry policy gave up. */
+export class ServerError extends Schema.TaggedError<ServerError>(
+  "aleph-alpha-client/ServerError"
+)("ServerError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Server error", this)
+  }
+}
+
+/** Any other non-2xx status (405, 409, 413, 422, …). */
+export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusError>(
+  "aleph-alpha-client/UnexpectedStatusError"
+)("UnexpectedStatusError", HttpErrorFields) {
+  override get message(): string {
+    return describeHttp("Unexpected status", this)
+  }
+}
+
+/** The connection failed: refused, reset, or lost while reading a body or a stream. */
+export class TransportError extends Schema.TaggedError<TransportError>(
+  "aleph-alpha-client/TransportError"
+)("TransportError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** The client's own decoding failed: JSON, Schema, SSE framing or an oversized event. */
+export class DecodeError extends Schema.TaggedError<DecodeError>(
+  "aleph-alpha-client/DecodeError"
+)("DecodeError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** An image, file, URL or docx could not be loaded. `source` names it. */
+export class MediaError extends Schema.TaggedError<MediaError>(
+  "aleph-alpha-client/MediaError"
+)("MediaError", {
+  source: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** `chatStructured` content did not match the schema. `content` keeps what the model said. */
+export class StructuredOutputError extends Schema.TaggedError<StructuredOutputError>(
+  "aleph-alpha-client/StructuredOutputError"
+)("StructuredOutputError", {
+  content: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** `validateVersion` found an API version this client does not support. */
+export class VersionMismatchError extends Schema.TaggedError<VersionMismatchError>(
+  "aleph-alpha-client/VersionMismatchError"
+)("VersionMismatchError", {
+  found: Schema.String,
+  required: Schema.String
+}) {
+  override get message(): string {
+    return `The API reports version ${JSON.stringify(this.found)}, but this client needs ` +
+      `version ${this.required} or a later release of the same major version. ` +
+      `Point the client at a newer API (host option) or use a client release made for that API.`
+  }
+}
+
+/** An error the server answered with an HTTP status. */
+export type HttpStatusError =
+  | BadRequestError
+  | AuthenticationError
+  | QuotaError
+  | PermissionDeniedError
+  | NotFoundError
+  | RequestTimeoutError
+  | RateLimitError
+  | BusyError
+  | ServerError
+  | UnexpectedStatusError
+
+/** Every failure a client call can have. */
+export type AlephAlphaError =
+  | ValidationError
+  | HttpStatusError
+  | TransportError
+  | DecodeError
+  | MediaError
+  | StructuredOutputError
+  | VersionMismatchError
+
+/** The schema of the union, for users who serialise errors (e.g. across workers). */
+export const AlephAlphaError = Schema.Union(
+  ValidationError,
+  BadRequestError,
+  AuthenticationError,
+  QuotaError,
+  PermissionDeniedError,
+  NotFoundError,
+  RequestTimeoutError,
+  RateLimitError,
+  BusyError,
+  ServerError,
+  UnexpectedStatusError,
+  TransportError,
+  DecodeError,
+  MediaError,
+  StructuredOutputError,
+  VersionMismatchError
+)
+
+const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+const tags: ReadonlySet<string> = new Set(AlephAlphaError.members.map((member) => member._tag))
+
+/** Whether `u` is one of the client's errors. */
+export const isAlephAlphaError = (u: unknown): u is AlephAlphaError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag) && u instanceof Error
+
+/**
+ * Whether the retry policy may try again after `error`: HTTP 408, 429, 500, 502, 503, 504,
+ * transport failures and the client's own timeouts. Never 400/401/402/403/404.
+ */
+export const isRetryable = (error: AlephAlphaError): boolean => {
+  switch (error._tag) {
+    case "TransportError":
+      return true
+    case "RequestTimeoutError":
+      return error.origin === "client" || retryableStatuses.has(error.status ?? 408)
+    case "RateLimitError":
+    case "BusyError":
+    case "ServerError":
+      return retryableStatuses.has(error.status)
+    default:
+      return false
+  }
+}

@@ -1,0 +1,2 @@
+export * from "./errors/AlephAlphaError.js"
+export * from "./schema/SafeClass.js"
