@@ -1,2 +1,5 @@
 export * from "./errors/AlephAlphaError.js"
+export * from "./schema/Models.js"
 export * from "./schema/SafeClass.js"
+export * from "./services/index.js"
+export { userAgent, version } from "./Version.js"

@@ -1,0 +1,2 @@
+export * from "./Models.js"
+export * from "./SafeClass.js"

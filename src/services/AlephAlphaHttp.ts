@@ -1,0 +1,471 @@
+/**
+ * The one transport every endpoint goes through: request building, auth, retries, timeouts,
+ * error mapping and SSE. An endpoint method only names its path, request and response schema.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import * as Stream from "effect/Stream"
+import {
+  type AlephAlphaError,
+  AuthenticationError,
+  BadRequestError,
+  BusyError,
+  DecodeError,
+  type HttpStatusError,
+  isRetryable,
+  NotFoundError,
+  PermissionDeniedError,
+  QuotaError,
+  RateLimitError,
+  RequestTimeoutError,
+  ServerError,
+  TransportError,
+  UnexpectedStatusError,
+  ValidationError
+} from "../errors/AlephAlphaError.js"
+import { validationErrorFromParseError } from "../schema/SafeClass.js"
+import { userAgent } from "../Version.js"
+import { retrySchedule } from "./RetryPolicy.js"
+import { decodeSse } from "./Sse.js"
+import { layerUndici, type UndiciOptions } from "./UndiciTransport.js"
+
+/** Options of the client (DESIGN §4). */
+export interface AlephAlphaHttpOptions {
+  /** The API token, sent as `Authorization: Bearer …`; it never appears in errors or logs. */
+  readonly token: Redacted.Redacted<string>
+  /**
+   * The base URL, used as given: `/v1` is neither added nor stripped (PhariaAI installations
+   * usually want `https://<inference-host>/v1`). Default: `https://api.aleph-alpha.com`.
+   */
+  readonly host?: string | undefined
+  /** Restricts processing to these data centres (`"aleph-alpha"`). Default: no restriction. */
+  readonly hosting?: string | undefined
+  /** Sends `?nice=true` on every POST, so the scheduler de-prioritises this client. Default: false. */
+  readonly nice?: boolean | undefined
+  /** Tags injected into every POST body. Default: none. */
+  readonly tags?: ReadonlyArray<string> | undefined
+  /**
+   * The limit of one attempt: until the whole body for plain calls, until the headers for
+   * streams. Default: 305 seconds.
+   */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /** The longest a stream may stay quiet between two reads. Default: 120 seconds. */
+  readonly streamIdleTimeout?: Duration.DurationInput | undefined
+  /** The largest SSE event accepted, in bytes. Default: 8 MiB. */
+  readonly maxEventSize?: number | undefined
+  /** Retries after the first attempt, with the default backoff. Default: 8. */
+  readonly totalRetries?: number | undefined
+  /**
+   * Replaces the default backoff (and `totalRetries`). It is always combined with the
+   * retryable-error rule, and streams are never retried after their headers arrived; wrap it
+   * in `withRetryAfter` to honour the server's `Retry-After`. Default: `retrySchedule()`.
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, AlephAlphaError> | undefined
+  /** Extra headers sent with every request. Default: none. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** The options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly token: Redacted.Redacted<string>
+  /** The base URL, ending in exactly one `/`. */
+  readonly host: string
+  readonly hosting: string | undefined
+  readonly nice: boolean
+  readonly tags: ReadonlyArray<string> | undefined
+  readonly requestTimeout: Duration.Duration
+  readonly streamIdleTimeout: Duration.Duration
+  readonly maxEventSize: number
+  readonly retrySchedule: Schedule.Schedule<unknown, AlephAlphaError>
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** The default base URL. */
+export const defaultHost = "https://api.aleph-alpha.com"
+
+/** A POST to the API: a request value, the schema that encodes it, and what to inject. */
+export interface PostRequest<Req, ReqI> {
+  /** Relative to the base URL, without a leading slash (`"complete"`). */
+  readonly path: string
+  readonly schema: Schema.Schema<Req, ReqI>
+  readonly request: Req
+  /** Injected as `model`, overwriting a `model` the request may carry. */
+  readonly model?: string | undefined
+}
+
+/** The transport's interface. */
+export interface AlephAlphaHttpService {
+  readonly options: ResolvedOptions
+  /** GET `path` and decode its JSON body with `schema`. */
+  readonly getJson: <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.Effect<A, AlephAlphaError>
+  /** GET `path` as text. */
+  readonly getText: (path: string) => Effect.Effect<string, AlephAlphaError>
+  /** POST a request and decode its JSON answer with `schema`. */
+  readonly post: <Req, ReqI, A, I>(
+    request: PostRequest<Req, ReqI>,
+    schema: Schema.Schema<A, I>
+  ) => Effect.Effect<A, AlephAlphaError>
+  /**
+   * POST a request with `stream: true` and emit the JSON value of each SSE event (`[DONE]`
+   * ends it). Decoding the values is the caller's, so hot paths can stay lean.
+   */
+  readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, AlephAlphaError>
+}
+
+const invalidOption = (path: string, issue: string) =>
+  new ValidationError({ path, issue, subject: "client options" })
+
+const decodeDuration = (path: string, input: Duration.DurationInput) =>
+  Option.match(Duration.decodeUnknown(input), {
+    onNone: () => Effect.fail(invalidOption(path, "expected a duration")),
+    onSome: (duration) =>
+      Duration.greaterThan(duration, Duration.zero)
+        ? Effect.succeed(duration)
+        : Effect.fail(invalidOption(path, "expected a positive duration"))
+  })
+
+const isPositiveInt = (n: number) => Number.isSafeInteger(n) && n > 0
+
+/** Applies the defaults of DESIGN §4 and checks every option. */
+const resolveOptions = (
+  options: AlephAlphaHttpOptions
+): Effect.Effect<ResolvedOptions, ValidationError> =>
+  Effect.gen(function*() {
+    if (!Redacted.isRedacted(options.token) || typeof Redacted.value(options.token) !== "string") {
+      return yield* invalidOption("token", "expected a Redacted string (Redacted.make(token))")
+    }
+    if (Redacted.value(options.token).trim() === "") {
+      return yield* invalidOption("token", "the token is empty")
+    }
+    const host = options.host ?? defaultHost
+    let url: URL
+    try {
+      url = new URL(host)
+    } catch {
+      return yield* invalidOption("host", `not a URL: ${JSON.stringify(host)}`)
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return yield* invalidOption("host", `expected an http or https URL, got ${JSON.stringify(host)}`)
+    }
+    if (url.search !== "" || url.hash !== "") {
+      return yield* invalidOption("host", "the base URL may not carry a query or a fragment")
+    }
+    const totalRetries = options.totalRetries ?? 8
+    if (!Number.isSafeInteger(totalRetries) || totalRetries < 0) {
+      return yield* invalidOption("totalRetries", "expected a non-negative integer")
+    }
+    const maxEventSize = options.maxEventSize ?? 8 * 1024 * 1024
+    if (!isPositiveInt(maxEventSize)) {
+      return yield* invalidOption("maxEventSize", "expected a positive integer number of bytes")
+    }
+    if (options.tags !== undefined && !options.tags.every((tag) => typeof tag === "string")) {
+      return yield* invalidOption("tags", "expected an array of strings")
+    }
+    const headers = options.headers ?? {}
+    for (const name of Object.keys(headers)) {
+      if (typeof headers[name] !== "string") {
+        return yield* invalidOption(`headers.${name}`, "expected a string")
+      }
+    }
+    return {
+      token: options.token,
+      host: host.replace(/\/+$/, "") + "/",
+      hosting: options.hosting,
+      nice: options.nice ?? false,
+      tags: options.tags,
+      requestTimeout: yield* decodeDuration("requestTimeout", options.requestTimeout ?? Duration.seconds(305)),
+      streamIdleTimeout: yield* decodeDuration("streamIdleTimeout", options.streamIdleTimeout ?? Duration.seconds(120)),
+      maxEventSize,
+      retrySchedule: options.retrySchedule ?? retrySchedule({ totalRetries }),
+      headers
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// error mapping
+
+const describeCause = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
+    return `${cause.message}${inner}`
+  }
+  return String(cause)
+}
+
+// Keep the platform error's inner cause only: the platform error holds the request, headers and all.
+const transportError = (what: string, error: HttpClientError.HttpClientError): TransportError =>
+  new TransportError({ message: `${what}: ${describeCause(error.cause ?? error)}`, cause: error.cause })
+
+const parseRetryAfter = (headers: Readonly<Record<string, string | undefined>>, now: number) => {
+  const ms = headers["retry-after-ms"]
+  if (ms !== undefined && ms.trim() !== "" && Number.isFinite(Number(ms)) && Number(ms) >= 0) {
+    return Duration.millis(Number(ms))
+  }
+  const value = headers["retry-after"]?.trim()
+  if (value === undefined || value === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Duration.seconds(seconds) : undefined
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Duration.millis(Math.max(0, date - now))
+}
+
+const maxErrorText = 4096
+
+const parseErrorBody = (text: string): { readonly error: string; readonly code?: string } => {
+  try {
+    const json: unknown = JSON.parse(text)
+    if (typeof json === "object" && json !== null && "error" in json && typeof json.error === "string") {
+      return "code" in json && typeof json.code === "string" ? { error: json.error, code: json.code } : { error: json.error }
+    }
+  } catch {
+    // proxies answer in plain text
+  }
+  return { error: text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text }
+}
+
+/** Maps a non-2xx answer to its error class (DESIGN §4). */
+export const errorFromStatus = (
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string | undefined>>,
+  now: number
+): HttpStatusError => {
+  const retryAfter = parseRetryAfter(headers, now)
+  const fields = { status, ...parseErrorBody(text), ...(retryAfter === undefined ? {} : { retryAfter }) }
+  switch (status) {
+    case 400:
+      return new BadRequestError(fields)
+    case 401:
+      return new AuthenticationError(fields)
+    case 402:
+      return new QuotaError(fields)
+    case 403:
+      return new PermissionDeniedError(fields)
+    case 404:
+      return new NotFoundError(fields)
+    case 408:
+      return new RequestTimeoutError({ origin: "server", ...fields })
+    case 429:
+      return new RateLimitError(fields)
+    case 503:
+      return new BusyError(fields)
+  }
+  return status >= 500 && status <= 599 ? new ServerError(fields) : new UnexpectedStatusError(fields)
+}
+
+const subjectOf = (schema: Schema.Schema.Any): string | undefined =>
+  Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(schema.ast))?.replace(/^.*\//, "")
+
+const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError) =>
+  new DecodeError({
+    message: `${what} did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+  })
+
+const parseJson = (what: string, text: string): Effect.Effect<unknown, DecodeError> =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (cause) => new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// the service
+
+/** The transport's tag. */
+export class AlephAlphaHttp extends Context.Tag("aleph-alpha-client/AlephAlphaHttp")<
+  AlephAlphaHttp,
+  AlephAlphaHttpService
+>() {
+  /** Builds the transport over the `HttpClient` in context. */
+  static readonly make = (options: AlephAlphaHttpOptions) => make(options)
+  /** The transport over the `HttpClient` the application provides. */
+  static readonly layer = (options: AlephAlphaHttpOptions): Layer.Layer<AlephAlphaHttp, ValidationError, HttpClient.HttpClient> =>
+    Layer.effect(AlephAlphaHttp, make(options))
+  /**
+   * Like `layer`, with the token from `ALEPH_ALPHA_TOKEN` and the host from `ALEPH_ALPHA_HOST`
+   * unless `options` gives them.
+   */
+  static readonly layerConfig = (
+    options: Partial<AlephAlphaHttpOptions> = {}
+  ): Layer.Layer<AlephAlphaHttp, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+    Layer.effect(AlephAlphaHttp, Effect.flatMap(config(options), make))
+  /**
+   * The fast Node transport: the platform's undici client over an undici `Agent` with
+   * `connectionLimit` connections per origin (default 100) that verifies TLS certificates
+   * unless `verifySsl` is false. Node only; undici is loaded when the layer is built.
+   */
+  static readonly layerUndici = (
+    options: UndiciOptions = {}
+  ): Layer.Layer<HttpClient.HttpClient, ValidationError> =>
+    layerUndici(options)
+}
+
+/** Reads the options, taking the token and host from the environment where not given. */
+const config = (
+  options: Partial<AlephAlphaHttpOptions> = {}
+): Effect.Effect<AlephAlphaHttpOptions, ConfigError.ConfigError> =>
+  Effect.gen(function*() {
+    const token = options.token ?? (yield* Config.redacted("ALEPH_ALPHA_TOKEN"))
+    const host = options.host ?? Option.getOrUndefined(yield* Config.option(Config.string("ALEPH_ALPHA_HOST")))
+    return { ...options, token, host }
+  })
+
+const make = (
+  options: AlephAlphaHttpOptions
+): Effect.Effect<AlephAlphaHttpService, ValidationError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const resolved = yield* resolveOptions(options)
+    const httpClient = yield* HttpClient.HttpClient
+    const baseHeaders: Record<string, string> = {
+      ...resolved.headers,
+      "user-agent": userAgent,
+      authorization: `Bearer ${Redacted.value(resolved.token)}`
+    }
+
+    const url = (path: string) => resolved.host + path
+
+    const retrying = <A>(attempt: Effect.Effect<A, AlephAlphaError>) =>
+      Effect.retry(attempt, { schedule: resolved.retrySchedule, while: isRetryable })
+
+    /** Sends the request; a non-2xx answer becomes its error (its body read as text). */
+    const send = (request: HttpClientRequest.HttpClientRequest) =>
+      httpClient.execute(request).pipe(
+        Effect.catchAll((error) =>
+          Effect.fail(
+            error._tag === "RequestError" && error.reason === "InvalidUrl"
+              ? invalidOption("host", `cannot build a URL for ${request.url}`)
+              : transportError(`Connection failed for ${request.method} ${request.url}`, error)
+          )
+        ),
+        Effect.flatMap((response) =>
+          response.status >= 200 && response.status < 300
+            ? Effect.succeed(response)
+            : Effect.flatMap(readText(request, response), (text) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.fail(errorFromStatus(response.status, text, response.headers, now))))
+        )
+      )
+
+    const readText = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
+      Effect.mapError(
+        response.text,
+        (error) => transportError(`Connection lost while reading the answer to ${request.method} ${request.url}`, error)
+      )
+
+    const requestTimeoutError = (what: string) =>
+      new RequestTimeoutError({
+        origin: "client",
+        error: `${what} within ${Duration.format(resolved.requestTimeout)} (requestTimeout)`,
+        timeout: resolved.requestTimeout
+      })
+
+    /** One attempt of a plain call: the whole body within `requestTimeout`. */
+    const fetchText = (request: HttpClientRequest.HttpClientRequest) =>
+      retrying(
+        send(request).pipe(
+          Effect.flatMap((response) => readText(request, response)),
+          Effect.timeoutFail({
+            duration: resolved.requestTimeout,
+            onTimeout: () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
+          })
+        )
+      )
+
+    const decodeJson = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) => {
+      const decode = Schema.decodeUnknown(schema)
+      const what = `The answer to ${request.method} ${request.url}`
+      return fetchText(request).pipe(
+        Effect.flatMap((text) => parseJson(what, text)),
+        Effect.flatMap((json) => Effect.mapError(decode(json), (error) => decodeErrorFromParseError(what, error)))
+      )
+    }
+
+    const get = (path: string) => HttpClientRequest.get(url(path), { headers: baseHeaders })
+
+    /** Encodes the request (nothing is sent if it is invalid) and injects model, hosting, tags. */
+    const buildPost = <Req, ReqI>(post: PostRequest<Req, ReqI>, stream: boolean) =>
+      Schema.encode(post.schema)(post.request).pipe(
+        Effect.mapError((error) => validationErrorFromParseError(error, subjectOf(post.schema))),
+        Effect.map((encoded) => {
+          const body: Record<string, unknown> = { ...(encoded as Record<string, unknown>) }
+          if (post.model !== undefined) body.model = post.model
+          if (resolved.hosting !== undefined) body.hosting = resolved.hosting
+          if (resolved.tags !== undefined) body.tags = resolved.tags
+          if (stream) body.stream = true
+          const request = HttpClientRequest.post(url(post.path), { headers: baseHeaders }).pipe(
+            HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
+          )
+          return resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request
+        })
+      )
+
+    const idleTimeoutError = () =>
+      new RequestTimeoutError({
+        origin: "client",
+        error: `the stream stayed quiet for ${Duration.format(resolved.streamIdleTimeout)} (streamIdleTimeout)`,
+        timeout: resolved.streamIdleTimeout
+      })
+
+    const sse = decodeSse({ maxEventSize: resolved.maxEventSize })
+
+    const service: AlephAlphaHttpService = {
+      options: resolved,
+      getJson: (path, schema) => decodeJson(get(path), schema),
+      getText: (path) => fetchText(get(path)),
+      post: (post, schema) => Effect.flatMap(buildPost(post, false), (request) => decodeJson(request, schema)),
+      postStream: (post) =>
+        Stream.unwrap(Effect.gen(function*() {
+          const request = yield* buildPost(post, true)
+          // Retried only until the headers arrive: nothing has been delivered yet.
+          const response = yield* retrying(
+            Effect.timeoutFail(send(request), {
+              duration: resolved.requestTimeout,
+              onTimeout: () => requestTimeoutError(`no response headers for ${request.method} ${request.url}`)
+            })
+          )
+          const what = `An event of ${request.method} ${request.url}`
+          let done = false
+          return response.stream.pipe(
+            Stream.mapError((error) =>
+              transportError(`Connection lost while streaming ${request.method} ${request.url}`, error)
+            ),
+            Stream.timeoutFail(idleTimeoutError, resolved.streamIdleTimeout),
+            sse,
+            Stream.mapChunksEffect((events) => {
+              const values: Array<unknown> = []
+              for (const event of events) {
+                if (done) break
+                if (event.data === "[DONE]") {
+                  done = true
+                  continue
+                }
+                try {
+                  values.push(JSON.parse(event.data))
+                } catch (cause) {
+                  return Effect.fail(
+                    new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
+                  )
+                }
+              }
+              return Effect.succeed(Chunk.unsafeFromArray(values))
+            })
+          )
+        }))
+    }
+    return service
+  })

@@ -1,0 +1,46 @@
+/**
+ * `Client`: the whole API as one Effect service, built from the endpoint-family services.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { ValidationError } from "../errors/AlephAlphaError.js"
+import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "./AlephAlphaHttp.js"
+import { Models, type ModelsService } from "./Models.js"
+
+/** Every method of every endpoint family. */
+export interface ClientService extends ModelsService {}
+
+/** The services `Client.layer` provides besides `Client`. */
+export type Families = Models
+
+const families: Layer.Layer<Families, never, AlephAlphaHttp> = Models.layer
+
+/** The whole API as one service. */
+export class Client extends Context.Tag("aleph-alpha-client/Client")<Client, ClientService>() {
+  /** Builds `Client` from the family services in context. */
+  static readonly make: Effect.Effect<ClientService, never, Families> = Effect.gen(function*() {
+    const models = yield* Models
+    return { ...models }
+  })
+
+  /**
+   * `Client` from family layers of your choice, e.g. to replace one family in a test:
+   * `Client.layerFromFamilies.pipe(Layer.provide(Layer.mergeAll(myModels, ...)))`.
+   */
+  static readonly layerFromFamilies: Layer.Layer<Client, never, Families> = Layer.effect(Client, Client.make)
+
+  /** `Client` and every family service over the `HttpClient` the application provides. */
+  static readonly layer = (
+    options: AlephAlphaHttpOptions
+  ): Layer.Layer<Client | Families, ValidationError, HttpClient.HttpClient> =>
+    Client.layerFromFamilies.pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layer(options)))
+
+  /** Like `layer`, with the token from `ALEPH_ALPHA_TOKEN` and the host from `ALEPH_ALPHA_HOST`. */
+  static readonly layerConfig = (
+    options: Partial<AlephAlphaHttpOptions> = {}
+  ): Layer.Layer<Client | Families, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+    Client.layerFromFamilies.pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layerConfig(options)))
+}

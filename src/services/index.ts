@@ -1,0 +1,6 @@
+export * from "./AlephAlphaHttp.js"
+export * from "./Client.js"
+export * from "./Models.js"
+export * from "./RetryPolicy.js"
+export * from "./Sse.js"
+export type { UndiciOptions } from "./UndiciTransport.js"
