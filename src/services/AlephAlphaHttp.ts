@@ -269,8 +269,14 @@ export const errorFromStatus = (
   return status >= 500 && status <= 599 ? new ServerError(fields) : new UnexpectedStatusError(fields)
 }
 
-const subjectOf = (schema: Schema.Schema.Any): string | undefined =>
-  Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(schema.ast))?.replace(/^.*\//, "")
+const subjectOf = (schema: Schema.Schema.Any): string | undefined => {
+  const ast = schema.ast
+  const identifier = SchemaAST.getIdentifierAnnotation(ast).pipe(
+    // a Schema.Class keeps its identifier on the declaration side of its transformation
+    Option.orElse(() => ast._tag === "Transformation" ? SchemaAST.getIdentifierAnnotation(ast.to) : Option.none())
+  )
+  return Option.getOrUndefined(identifier)?.replace(/^.*\//, "")
+}
 
 const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError) =>
   new DecodeError({
@@ -339,12 +345,19 @@ const make = (
 
     const url = (path: string) => resolved.host + path
 
-    const retrying = <A>(attempt: Effect.Effect<A, AlephAlphaError>) =>
+    const retrying = <A, R>(attempt: Effect.Effect<A, AlephAlphaError, R>) =>
       Effect.retry(attempt, { schedule: resolved.retrySchedule, while: isRetryable })
 
+    // Streams tie their request to a scope: closing it (end, failure, interruption at any
+    // point, even before the body is pulled) aborts the request and frees the connection.
+    const scopedClient = HttpClient.withScope(httpClient)
+
     /** Sends the request; a non-2xx answer becomes its error (its body read as text). */
-    const send = (request: HttpClientRequest.HttpClientRequest) =>
-      httpClient.execute(request).pipe(
+    const send = <R>(
+      request: HttpClientRequest.HttpClientRequest,
+      client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
+    ) =>
+      client.execute(request).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"
@@ -377,7 +390,7 @@ const make = (
     /** One attempt of a plain call: the whole body within `requestTimeout`. */
     const fetchText = (request: HttpClientRequest.HttpClientRequest) =>
       retrying(
-        send(request).pipe(
+        send(request, httpClient).pipe(
           Effect.flatMap((response) => readText(request, response)),
           Effect.timeoutFail({
             duration: resolved.requestTimeout,
@@ -429,11 +442,11 @@ const make = (
       getText: (path) => fetchText(get(path)),
       post: (post, schema) => Effect.flatMap(buildPost(post, false), (request) => decodeJson(request, schema)),
       postStream: (post) =>
-        Stream.unwrap(Effect.gen(function*() {
+        Stream.unwrapScoped(Effect.gen(function*() {
           const request = yield* buildPost(post, true)
           // Retried only until the headers arrive: nothing has been delivered yet.
           const response = yield* retrying(
-            Effect.timeoutFail(send(request), {
+            Effect.timeoutFail(send(request, scopedClient), {
               duration: resolved.requestTimeout,
               onTimeout: () => requestTimeoutError(`no response headers for ${request.method} ${request.url}`)
             })
