@@ -1,5 +1,19 @@
 export * from "./errors/AlephAlphaError.js"
+export * from "./schema/Chat.js"
+export * from "./schema/Completion.js"
 export * from "./schema/Models.js"
 export * from "./schema/SafeClass.js"
+export * from "./schema/StructuredOutput.js"
 export * from "./services/index.js"
 export { userAgent, version } from "./Version.js"
+export * from "./schema/Prompt.js"
+export {
+  DEFAULT_MAX_MEDIA_BYTES,
+  DEFAULT_MEDIA_TIMEOUT,
+  type ImageDimensions,
+  loadBase64FromFile,
+  loadBase64FromUrl,
+  type UrlLoadOptions
+} from "./prompt/ImageSource.js"
+export * from "./prompt/Document.js"
+export * from "./prompt/PromptTemplate.js"

@@ -2,7 +2,10 @@ import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platfor
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Random, Redacted, Ref, Schedule, TestClock } from "effect"
 import {
+  AlephAlphaHttp,
   type AlephAlphaHttpOptions,
+  ChatCompletions,
+  Completions,
   Client,
   Models,
   userAgent,
@@ -371,8 +374,13 @@ describe("Client.layerFromFamilies", () => {
         getVersion: () => Effect.succeed("9.9.9"),
         validateVersion: () => Effect.succeed("9.9.9")
       })
+      const { client } = yield* scripted([])
+      const families = Layer.mergeAll(fakeModels, Completions.layer, ChatCompletions.layer).pipe(
+        Layer.provide(AlephAlphaHttp.layer(baseOptions)),
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+      )
       const found = yield* Effect.flatMap(Client, (client) => client.getVersion()).pipe(
-        Effect.provide(Client.layerFromFamilies.pipe(Layer.provide(fakeModels)))
+        Effect.provide(Client.layerFromFamilies.pipe(Layer.provide(families)))
       )
       expect(found).toBe("9.9.9")
     }))

@@ -8,22 +8,30 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { ValidationError } from "../errors/AlephAlphaError.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "./AlephAlphaHttp.js"
+import { ChatCompletions, type ChatCompletionsService } from "./ChatCompletions.js"
+import { Completions, type CompletionsService } from "./Completions.js"
 import { Models, type ModelsService } from "./Models.js"
 
 /** Every method of every endpoint family. */
-export interface ClientService extends ModelsService {}
+export interface ClientService extends CompletionsService, ChatCompletionsService, ModelsService {}
 
 /** The services `Client.layer` provides besides `Client`. */
-export type Families = Models
+export type Families = Completions | ChatCompletions | Models
 
-const families: Layer.Layer<Families, never, AlephAlphaHttp> = Models.layer
+const families: Layer.Layer<Families, never, AlephAlphaHttp> = Layer.mergeAll(
+  Completions.layer,
+  ChatCompletions.layer,
+  Models.layer
+)
 
 /** The whole API as one service. */
 export class Client extends Context.Tag("aleph-alpha-client/Client")<Client, ClientService>() {
   /** Builds `Client` from the family services in context. */
   static readonly make: Effect.Effect<ClientService, never, Families> = Effect.gen(function*() {
+    const completions = yield* Completions
+    const chat = yield* ChatCompletions
     const models = yield* Models
-    return { ...models }
+    return { ...completions, ...chat, ...models }
   })
 
   /**

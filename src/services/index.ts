@@ -1,5 +1,7 @@
 export * from "./AlephAlphaHttp.js"
+export * from "./ChatCompletions.js"
 export * from "./Client.js"
+export * from "./Completions.js"
 export * from "./Models.js"
 export * from "./RetryPolicy.js"
 export * from "./Sse.js"

@@ -1,0 +1,521 @@
+/**
+ * `POST chat/completions` (api-reference §4.2): requests, responses and stream events.
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { Image } from "./Prompt.js"
+import { SafeClass } from "./SafeClass.js"
+import { ResponseFormat } from "./StructuredOutput.js"
+
+const renamed = <S extends Schema.Schema.All>(schema: S, key: string) =>
+  Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
+
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+
+// ---------------------------------------------------------------------------------------------
+// messages
+
+/** Who wrote a message. */
+export const Role = Schema.Literal("system", "user", "assistant", "tool")
+export type Role = typeof Role.Type
+
+const mimeTypes: ReadonlyArray<readonly [prefix: string, mime: string]> = [
+  ["/9j/", "image/jpeg"],
+  ["iVBORw0KGgo", "image/png"],
+  ["R0lGOD", "image/gif"],
+  ["UklGR", "image/webp"],
+  ["Qk", "image/bmp"],
+  ["SUkq", "image/tiff"],
+  ["TU0AK", "image/tiff"]
+]
+
+/** The MIME type of base64 image data, from its magic bytes (which survive base64 as a prefix). */
+const mimeTypeOf = (base64: string): string | undefined =>
+  mimeTypes.find(([prefix]) => base64.startsWith(prefix))?.[1]
+
+const ImageUrlPart = Schema.Struct({
+  type: Schema.Literal("image_url"),
+  image_url: Schema.Struct({ url: Schema.String, detail: Schema.optional(Schema.String) })
+})
+
+/** A chat image: sent as a base64 data URI with the image's real MIME type. */
+const ImagePart = Schema.transformOrFail(ImageUrlPart, Schema.instanceOf(Image), {
+  strict: true,
+  decode: (part, _, ast) => {
+    const match = /^data:([^;,]+)?(?:;[^,]*)?;base64,(.*)$/s.exec(part.image_url.url)
+    return match === null
+      ? ParseResult.fail(new ParseResult.Type(ast, part, "expected a base64 data URL"))
+      : ParseResult.succeed(new Image({ base64: match[2]! }, { disableValidation: true }))
+  },
+  encode: (image, _, ast) => {
+    const mime = mimeTypeOf(image.base64)
+    return mime === undefined
+      ? ParseResult.fail(
+        new ParseResult.Type(ast, image, "the image data is not a JPEG, PNG, GIF, WebP, BMP or TIFF image")
+      )
+      : ParseResult.succeed({ type: "image_url" as const, image_url: { url: `data:${mime};base64,${image.base64}` } })
+  }
+})
+
+const TextPart = Schema.transform(
+  Schema.Struct({ type: Schema.Literal("text"), text: Schema.String }),
+  Schema.String,
+  { strict: true, decode: (part) => part.text, encode: (text) => ({ type: "text" as const, text }) }
+)
+
+/** Message content: a string, or a list of text and `Image` parts. */
+export const MessageContent = Schema.Union(Schema.String, Schema.Array(Schema.Union(TextPart, ImagePart)))
+export type MessageContent = typeof MessageContent.Type
+
+/** The function a tool call invokes: its name and its arguments as a JSON string. */
+export class FunctionCall extends SafeClass<FunctionCall>("aleph-alpha-client/FunctionCall")({
+  name: Schema.String,
+  /** A JSON document encoded as a string. */
+  arguments: Schema.String
+}) {}
+
+/** A tool call in an assistant message, echoed back in the history after the tool ran. */
+export class MessageToolCall extends SafeClass<MessageToolCall>("aleph-alpha-client/MessageToolCall")({
+  id: Schema.NonEmptyString,
+  type: Schema.optionalWith(Schema.Literal("function"), { default: () => "function" as const }),
+  function: FunctionCall
+}) {}
+
+/** One chat message. */
+export class Message extends SafeClass<Message>("aleph-alpha-client/Message")({
+  role: Role,
+  content: MessageContent,
+  /** On assistant messages that called tools. */
+  toolCalls: renamed(Schema.Array(MessageToolCall), "tool_calls"),
+  /** On `tool` messages: which call this answers. */
+  toolCallId: renamed(Schema.NonEmptyString, "tool_call_id")
+}) {}
+
+/** The Python client's name for a message with string content (what a response holds). */
+export const TextMessage = Message
+export type TextMessage = Message
+
+/** Accepts `content: null` (tool-call answers may have none) as `""`. */
+const ResponseMessage = Schema.transform(
+  Schema.Struct({
+    role: Role,
+    content: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => "" }),
+    tool_calls: Schema.optionalWith(Schema.NullOr(Schema.Array(Schema.encodedSchema(MessageToolCall))), {
+      default: () => null
+    })
+  }),
+  Schema.typeSchema(Message),
+  {
+    strict: false,
+    decode: (wire) =>
+      new Message({
+        role: wire.role,
+        content: wire.content ?? "",
+        ...(wire.tool_calls === null || wire.tool_calls.length === 0
+          ? {}
+          : {
+            toolCalls: wire.tool_calls.map((call) =>
+              new MessageToolCall({ id: call.id, function: new FunctionCall(call.function) })
+            )
+          })
+      }),
+    encode: (message) => ({
+      role: message.role,
+      content: typeof message.content === "string" ? message.content : message.content.filter((part) => typeof part === "string").join(""),
+      tool_calls: message.toolCalls === undefined
+        ? null
+        : message.toolCalls.map((call) => ({ id: call.id, type: call.type, function: { name: call.function.name, arguments: call.function.arguments } }))
+    })
+  }
+)
+
+// ---------------------------------------------------------------------------------------------
+// tools
+
+/** A function the model may call. `parameters` is a JSON Schema object. */
+export class FunctionDefinition extends SafeClass<FunctionDefinition>("aleph-alpha-client/FunctionDefinition")({
+  /** `[a-zA-Z0-9_-]`, at most 64 characters. */
+  name: Schema.String.pipe(Schema.pattern(/^[a-zA-Z0-9_-]{1,64}$/)),
+  description: Schema.optionalWith(Schema.String, { exact: true }),
+  parameters: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { exact: true }),
+  /** Whether the arguments must follow `parameters` exactly. Server default: false. */
+  strict: Schema.optionalWith(Schema.Boolean, { exact: true })
+}) {}
+
+/** A tool: `{"type": "function", "function": {...}}`. */
+export class Tool extends SafeClass<Tool>("aleph-alpha-client/Tool")({
+  type: Schema.optionalWith(Schema.Literal("function"), { default: () => "function" as const }),
+  function: FunctionDefinition
+}) {
+  /** A function tool. */
+  static fn(definition: ConstructorParameters<typeof FunctionDefinition>[0]): Tool {
+    return new Tool({ function: new FunctionDefinition(definition) })
+  }
+}
+
+/** Whether and which tool the model must call. Server default: `none` without tools, `auto` with. */
+export const ToolChoice = Schema.Union(
+  Schema.Literal("none", "auto", "required"),
+  Schema.Struct({ type: Schema.Literal("function"), function: Schema.Struct({ name: Schema.String }) })
+)
+export type ToolChoice = typeof ToolChoice.Type
+
+/** `stream_options`. */
+export class StreamOptions extends SafeClass<StreamOptions>("aleph-alpha-client/StreamOptions")({
+  /** Ask for a final usage event. */
+  includeUsage: renamed(Schema.Boolean, "include_usage")
+}) {}
+
+// ---------------------------------------------------------------------------------------------
+// request
+
+/** A chat request. Only the fields you set are sent. */
+export class ChatRequest extends SafeClass<ChatRequest>("aleph-alpha-client/ChatRequest")({
+  /** The model; the `model` argument of `chat` wins over it. */
+  model: Schema.optionalWith(Schema.NonEmptyString, { exact: true }),
+  messages: Schema.NonEmptyArray(Message),
+  /**
+   * The most tokens to generate. Sent as `max_tokens`, the name in the API description (the
+   * official Rust client sends it too); the Python client's `maximum_tokens` is not documented.
+   */
+  maximumTokens: renamed(PositiveInt, "max_tokens"),
+  /** Sampling temperature, 0…2. Server default: 1. */
+  temperature: Schema.optionalWith(Schema.Finite.pipe(Schema.between(0, 2)), { exact: true }),
+  /** Nucleus sampling, 0…1. Server default: 1. */
+  topP: renamed(Schema.Finite.pipe(Schema.between(0, 1)), "top_p"),
+  /** Python-only and not in the API description; some deployments reject it. */
+  topK: renamed(NonNegativeInt, "top_k"),
+  frequencyPenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "frequency_penalty"),
+  presencePenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "presence_penalty"),
+  stop: Schema.optionalWith(Schema.Union(Schema.String, Schema.Array(Schema.String)), { exact: true }),
+  /** Return the log-probabilities of the sampled tokens. */
+  logprobs: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  /** How many alternatives per position to return with `logprobs`, 0…20. */
+  topLogprobs: renamed(Schema.Int.pipe(Schema.between(0, 20)), "top_logprobs"),
+  /** How many choices to generate. */
+  n: Schema.optionalWith(PositiveInt, { exact: true }),
+  /** Token id → bias (−100…100). */
+  logitBias: renamed(
+    Schema.Record({
+      key: Schema.String.pipe(Schema.pattern(/^\d+$/, { message: () => "logit_bias keys are token ids" })),
+      value: Schema.Finite.pipe(Schema.between(-100, 100))
+    }),
+    "logit_bias"
+  ),
+  streamOptions: renamed(StreamOptions, "stream_options"),
+  /** Steering concept ids (only one at a time is supported by the API). */
+  steeringConcepts: renamed(Schema.Array(Schema.String), "steering_concepts"),
+  responseFormat: renamed(ResponseFormat, "response_format"),
+  /** At most 128. */
+  tools: Schema.optionalWith(Schema.Array(Tool).pipe(Schema.maxItems(128)), { exact: true }),
+  toolChoice: renamed(ToolChoice, "tool_choice")
+}) {}
+
+// ---------------------------------------------------------------------------------------------
+// response
+
+/** Why a choice stopped. */
+export const FinishReason = Schema.Literal("stop", "length", "content_filter", "tool_calls")
+export type FinishReason = typeof FinishReason.Type
+
+/** One alternative token and its log-probability. */
+export class TopLogprob extends Schema.Class<TopLogprob>("aleph-alpha-client/TopLogprob")({
+  token: Schema.String,
+  logprob: Schema.Number,
+  bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Int)))
+}) {}
+
+/** The log-probability of one sampled token (`-9999` when the worker had none). */
+export class LogprobEntry extends Schema.Class<LogprobEntry>("aleph-alpha-client/LogprobEntry")({
+  token: Schema.String,
+  logprob: Schema.Number,
+  bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Int))),
+  topLogprobs: Schema.optionalWith(Schema.Array(TopLogprob), { default: () => [] }).pipe(
+    Schema.fromKey("top_logprobs")
+  )
+}) {}
+
+/** `logprobs` of a choice. */
+export class ChatLogprobs extends Schema.Class<ChatLogprobs>("aleph-alpha-client/ChatLogprobs")({
+  content: Schema.optionalWith(Schema.NullOr(Schema.Array(LogprobEntry)), { default: () => null })
+}) {}
+
+/** Token counts of a chat call; also the stream's usage event. */
+export class Usage extends Schema.Class<Usage>("aleph-alpha-client/Usage")({
+  promptTokens: Schema.propertySignature(Schema.Int).pipe(Schema.fromKey("prompt_tokens")),
+  completionTokens: Schema.propertySignature(Schema.Int).pipe(Schema.fromKey("completion_tokens")),
+  totalTokens: Schema.propertySignature(Schema.Int).pipe(Schema.fromKey("total_tokens"))
+}) {
+  readonly _tag = "Usage" as const
+}
+
+/** One choice of a chat response. */
+export class ChatChoice extends Schema.Class<ChatChoice>("aleph-alpha-client/ChatChoice")({
+  index: Schema.optionalWith(Schema.Int, { default: () => 0 }),
+  finishReason: Schema.propertySignature(Schema.NullOr(FinishReason)).pipe(Schema.fromKey("finish_reason")),
+  message: ResponseMessage,
+  logprobs: Schema.optionalWith(Schema.NullOr(ChatLogprobs), { default: () => null })
+}) {
+  /** The tool calls of the message (`[]` when none). */
+  get toolCalls(): ReadonlyArray<MessageToolCall> {
+    return this.message.toolCalls ?? []
+  }
+}
+
+/** The answer of `chat`. */
+export class ChatResponse extends Schema.Class<ChatResponse>("aleph-alpha-client/ChatResponse")({
+  /** Absent on responses assembled from a stream. */
+  id: Schema.optional(Schema.String),
+  choices: Schema.Array(ChatChoice),
+  created: Schema.optional(Schema.Int),
+  model: Schema.optional(Schema.String),
+  systemFingerprint: Schema.optional(Schema.NullOr(Schema.String)).pipe(Schema.fromKey("system_fingerprint")),
+  usage: Schema.optionalWith(Schema.NullOr(Usage), { default: () => null })
+}) {
+  /** The first choice's message, as Python's `ChatResponse.message`. */
+  get message(): Message {
+    return this.choices[0]?.message ?? new Message({ role: "assistant", content: "" })
+  }
+
+  /** The first choice's finish reason. */
+  get finishReason(): FinishReason | null {
+    return this.choices[0]?.finishReason ?? null
+  }
+
+  /** Accumulates a chat stream into the response the non-streaming call returns. */
+  static fromStream<E, R>(stream: Stream.Stream<ChatStreamEvent, E, R>): Effect.Effect<ChatResponse, E, R> {
+    return Effect.map(
+      Stream.runFold(stream, new ChatAccumulator(), (acc, event) => acc.add(event)),
+      (acc) => acc.toResponse()
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// stream events
+
+/** A content delta of choice `index`; the first carries the `role`. */
+export class ChatStreamChunk extends Data.TaggedClass("ChatStreamChunk")<{
+  readonly index: number
+  readonly content: string
+  readonly role: Role | undefined
+  readonly logprobs: ReadonlyArray<LogprobEntry> | undefined
+}> {}
+
+/** A tool call of choice `index`, assembled from its fragments, emitted whole. */
+export class ToolCall extends Data.TaggedClass("ToolCall")<{
+  readonly index: number
+  readonly id: string
+  readonly type: "function"
+  readonly function: { readonly name: string; readonly arguments: string }
+}> {
+  /** The call as it goes back into the history on an assistant message. */
+  toMessageToolCall(): MessageToolCall {
+    return new MessageToolCall({ id: this.id, function: new FunctionCall(this.function) })
+  }
+}
+
+/** Choice `index` finished. */
+export class ChatFinish extends Data.TaggedClass("ChatFinish")<{
+  readonly index: number
+  readonly finishReason: FinishReason
+}> {}
+
+/** What `chatWithStreaming` emits. `Usage` comes last, when `streamOptions.includeUsage` is set. */
+export type ChatStreamEvent = ChatStreamChunk | ToolCall | ChatFinish | Usage
+
+class ChoiceState {
+  role: Role = "assistant"
+  content = ""
+  toolCalls: Array<MessageToolCall> = []
+  finishReason: FinishReason | null = null
+  logprobs: Array<LogprobEntry> | undefined = undefined
+}
+
+class ChatAccumulator {
+  private readonly choices = new Map<number, ChoiceState>()
+  private usage: Usage | null = null
+
+  private choice(index: number): ChoiceState {
+    let state = this.choices.get(index)
+    if (state === undefined) this.choices.set(index, state = new ChoiceState())
+    return state
+  }
+
+  add(event: ChatStreamEvent): this {
+    switch (event._tag) {
+      case "ChatStreamChunk": {
+        const state = this.choice(event.index)
+        if (event.role !== undefined) state.role = event.role
+        state.content += event.content
+        if (event.logprobs !== undefined) (state.logprobs ??= []).push(...event.logprobs)
+        break
+      }
+      case "ToolCall":
+        this.choice(event.index).toolCalls.push(event.toMessageToolCall())
+        break
+      case "ChatFinish":
+        this.choice(event.index).finishReason = event.finishReason
+        break
+      case "Usage":
+        this.usage = event
+    }
+    return this
+  }
+
+  toResponse(): ChatResponse {
+    const choices = [...this.choices.entries()].sort(([a], [b]) => a - b).map(([index, state]) =>
+      new ChatChoice({
+        index,
+        finishReason: state.finishReason,
+        message: new Message({
+          role: state.role,
+          content: state.content,
+          ...(state.toolCalls.length === 0 ? {} : { toolCalls: state.toolCalls })
+        }),
+        logprobs: state.logprobs === undefined ? null : new ChatLogprobs({ content: state.logprobs })
+      })
+    )
+    return new ChatResponse({ choices, usage: this.usage })
+  }
+}
+
+// The chunk as the wire sends it: plain structs, compiled once (DESIGN §5, hot path).
+const ToolCallFragment = Schema.Struct({
+  index: Schema.optional(Schema.Int),
+  id: Schema.optional(Schema.NullOr(Schema.String)),
+  type: Schema.optional(Schema.NullOr(Schema.String)),
+  function: Schema.optional(Schema.NullOr(Schema.Struct({
+    name: Schema.optional(Schema.NullOr(Schema.String)),
+    arguments: Schema.optional(Schema.NullOr(Schema.String))
+  })))
+})
+
+const WireLogprob = Schema.Struct({
+  token: Schema.String,
+  logprob: Schema.Number,
+  bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Number))),
+  top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    token: Schema.String,
+    logprob: Schema.Number,
+    bytes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Number)))
+  }))))
+})
+
+const ChatChunkWire = Schema.Struct({
+  choices: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    index: Schema.optional(Schema.Int),
+    finish_reason: Schema.optional(Schema.NullOr(FinishReason)),
+    delta: Schema.optional(Schema.NullOr(Schema.Struct({
+      role: Schema.optional(Schema.NullOr(Role)),
+      content: Schema.optional(Schema.NullOr(Schema.String)),
+      tool_calls: Schema.optional(Schema.NullOr(Schema.Array(ToolCallFragment)))
+    }))),
+    logprobs: Schema.optional(Schema.NullOr(Schema.Struct({
+      content: Schema.optional(Schema.NullOr(Schema.Array(WireLogprob)))
+    })))
+  })))),
+  usage: Schema.optional(Schema.NullOr(Schema.Struct({
+    prompt_tokens: Schema.Int,
+    completion_tokens: Schema.Int,
+    total_tokens: Schema.Int
+  })))
+})
+
+/** Decodes one parsed chunk; the caller maps the `ParseError`. */
+export const decodeChatChunk = Schema.decodeUnknownEither(ChatChunkWire)
+
+type ChatChunkWire = typeof ChatChunkWire.Type
+
+interface PendingToolCall {
+  id: string
+  name: string
+  arguments: string
+}
+
+/**
+ * Turns wire chunks into events, assembling tool calls from their fragments per choice and
+ * tool index. One per stream: it keeps the fragments seen so far.
+ */
+export class ChatEventAssembler {
+  private readonly pending = new Map<number, Map<number, PendingToolCall>>()
+
+  push(chunk: ChatChunkWire, out: Array<ChatStreamEvent>): void {
+    for (const choice of chunk.choices ?? []) {
+      const index = choice.index ?? 0
+      const delta = choice.delta
+      const fragments = delta?.tool_calls
+      if (fragments != null) this.addFragments(index, fragments)
+      const logprobs = choice.logprobs?.content
+      const content = delta?.content ?? ""
+      const role = delta?.role ?? undefined
+      if (content !== "" || role !== undefined || (logprobs != null && logprobs.length > 0)) {
+        out.push(
+          new ChatStreamChunk({
+            index,
+            content,
+            role,
+            logprobs: logprobs == null ? undefined : logprobs.map(toLogprobEntry)
+          })
+        )
+      }
+      if (choice.finish_reason != null) {
+        this.flush(index, out)
+        out.push(new ChatFinish({ index, finishReason: choice.finish_reason }))
+      }
+    }
+    const usage = chunk.usage
+    if (usage != null) {
+      out.push(
+        new Usage({
+          promptTokens: usage.prompt_tokens,
+          completionTokens: usage.completion_tokens,
+          totalTokens: usage.total_tokens
+        }, { disableValidation: true })
+      )
+    }
+  }
+
+  private addFragments(index: number, fragments: ReadonlyArray<typeof ToolCallFragment.Type>): void {
+    let calls = this.pending.get(index)
+    if (calls === undefined) this.pending.set(index, calls = new Map())
+    for (const fragment of fragments) {
+      const toolIndex = fragment.index ?? 0
+      const existing = calls.get(toolIndex)
+      const args = fragment.function?.arguments ?? ""
+      if (existing === undefined) {
+        calls.set(toolIndex, { id: fragment.id ?? "", name: fragment.function?.name ?? "", arguments: args })
+      } else {
+        existing.arguments += args
+        if (fragment.id != null && existing.id === "") existing.id = fragment.id
+        if (fragment.function?.name != null && existing.name === "") existing.name = fragment.function.name
+      }
+    }
+  }
+
+  private flush(index: number, out: Array<ChatStreamEvent>): void {
+    const calls = this.pending.get(index)
+    if (calls === undefined) return
+    this.pending.delete(index)
+    // a Map iterates in insertion order: the order of first appearance
+    for (const call of calls.values()) {
+      out.push(
+        new ToolCall({ index, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })
+      )
+    }
+  }
+}
+
+const toLogprobEntry = (entry: typeof WireLogprob.Type): LogprobEntry =>
+  new LogprobEntry({
+    token: entry.token,
+    logprob: entry.logprob,
+    bytes: entry.bytes ?? null,
+    topLogprobs: (entry.top_logprobs ?? []).map((top) =>
+      new TopLogprob({ token: top.token, logprob: top.logprob, bytes: top.bytes ?? null }, { disableValidation: true })
+    )
+  }, { disableValidation: true })
