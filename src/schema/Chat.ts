@@ -177,7 +177,8 @@ export class StreamOptions extends SafeClass<StreamOptions>("aleph-alpha-client/
 export class ChatRequest extends SafeClass<ChatRequest>("aleph-alpha-client/ChatRequest")({
   /** The model; the `model` argument of `chat` wins over it. */
   model: Schema.optionalWith(Schema.NonEmptyString, { exact: true }),
-  messages: Schema.NonEmptyArray(Message),
+  /** At least one. */
+  messages: Schema.Array(Message).pipe(Schema.minItems(1, { message: () => "at least one message is required" })),
   /**
    * The most tokens to generate. Sent as `max_tokens`, the name in the API description (the
    * official Rust client sends it too); the Python client's `maximum_tokens` is not documented.

@@ -1,0 +1,347 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Schema, Stream } from "effect"
+import { deflateSync } from "node:zlib"
+import {
+  ChatRequest,
+  ChatResponse,
+  type ChatStreamEvent,
+  Client,
+  FunctionCall,
+  Image,
+  JSONSchema,
+  Message,
+  MessageToolCall,
+  StreamOptions,
+  Tool
+} from "../src/index.js"
+import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
+
+const model = "llama-3.1-8b-instruct"
+
+const lastBody = Effect.flatMap(FakeServer.FakeServer, (server) =>
+  Effect.map(server.requests, (requests) => requests[requests.length - 1]!.body as Record<string, unknown>))
+
+const user = (content: string) => new Message({ role: "user", content })
+
+/** A valid 2×1 PNG made here (signature, IHDR, IDAT, IEND). */
+const png = (): Uint8Array => {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (bytes: Uint8Array) => {
+    let c = 0xffffffff
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    out.write(type, 4, "ascii")
+    Buffer.from(data).copy(out, 8)
+    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length)
+    return out
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(2, 0)
+  ihdr.writeUInt32BE(1, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const raw = Buffer.from([0, 255, 0, 0, 0, 0, 255])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", new Uint8Array())
+  ])
+}
+
+describe("chat", () => {
+  it.effect("sends every field under its wire name; maximumTokens as max_tokens", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const tool = Tool.fn({
+        name: "get_weather",
+        description: "Get the weather",
+        parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+        strict: true
+      })
+      yield* client.chat(
+        new ChatRequest({
+          model: "ignored-by-the-argument",
+          messages: [
+            new Message({ role: "system", content: "Be brief." }),
+            new Message({
+              role: "assistant",
+              content: "",
+              toolCalls: [new MessageToolCall({ id: "call-1", function: new FunctionCall({ name: "get_weather", arguments: "{}" }) })]
+            }),
+            new Message({ role: "tool", content: "sunny", toolCallId: "call-1" }),
+            user("And tomorrow?")
+          ],
+          maximumTokens: 9,
+          temperature: 0.5,
+          topP: 0.9,
+          frequencyPenalty: 0.1,
+          presencePenalty: -0.1,
+          stop: ["\n"],
+          logprobs: true,
+          topLogprobs: 2,
+          n: 1,
+          logitBias: { "12": -5 },
+          steeringConcepts: ["_worker/x"],
+          tools: [tool],
+          toolChoice: "none"
+        }),
+        model
+      )
+      expect(yield* lastBody).toEqual({
+        model,
+        messages: [
+          { role: "system", content: "Be brief." },
+          {
+            role: "assistant",
+            content: "",
+            tool_calls: [{ id: "call-1", type: "function", function: { name: "get_weather", arguments: "{}" } }]
+          },
+          { role: "tool", content: "sunny", tool_call_id: "call-1" },
+          { role: "user", content: "And tomorrow?" }
+        ],
+        max_tokens: 9,
+        temperature: 0.5,
+        top_p: 0.9,
+        frequency_penalty: 0.1,
+        presence_penalty: -0.1,
+        stop: ["\n"],
+        logprobs: true,
+        top_logprobs: 2,
+        n: 1,
+        logit_bias: { "12": -5 },
+        steering_concepts: ["_worker/x"],
+        tools: [{
+          type: "function",
+          function: {
+            name: "get_weather",
+            description: "Get the weather",
+            parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+            strict: true
+          }
+        }],
+        tool_choice: "none"
+      })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("decodes every response field and takes the model from the request when no argument is given", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const response = yield* client.chat(
+        new ChatRequest({ model, messages: [user("hello there friend")], logprobs: true, topLogprobs: 1 })
+      )
+      expect(response).toBeInstanceOf(ChatResponse)
+      expect(response.id).toBeTypeOf("string")
+      expect(response.model).toBe(model)
+      expect(response.created).toBeTypeOf("number")
+      const [choice] = response.choices
+      expect(choice!.index).toBe(0)
+      expect(choice!.finishReason).toBe("stop")
+      expect(choice!.message.role).toBe("assistant")
+      expect(choice!.message.content).toContain("hello")
+      expect(choice!.toolCalls).toEqual([])
+      expect(choice!.logprobs?.content?.[0]?.token).toBeTypeOf("string")
+      expect(response.usage?.totalTokens).toBe((response.usage?.promptTokens ?? 0) + (response.usage?.completionTokens ?? 0))
+      expect((yield* lastBody).model).toBe(model)
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a stream accumulated with fromStream equals the non-streaming answer, with usage and n = 2 apart", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const request = new ChatRequest({
+        model,
+        messages: [user("one two three four five six")],
+        maximumTokens: 5,
+        n: 2,
+        streamOptions: new StreamOptions({ includeUsage: true })
+      })
+      const plain = yield* client.chat(request)
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.chatWithStreaming(request)))
+      const streamed = yield* ChatResponse.fromStream(Stream.fromIterable(events))
+      const view = (response: ChatResponse) =>
+        response.choices.map((c) => ({ index: c.index, finish: c.finishReason, role: c.message.role, content: c.message.content }))
+      expect(view(streamed)).toEqual(view(plain))
+      expect(streamed.usage).toEqual(plain.usage)
+      expect(events[events.length - 1]!._tag).toBe("Usage")
+      expect(events[0]).toMatchObject({ _tag: "ChatStreamChunk", role: "assistant" })
+      const finishes = events.filter((event: ChatStreamEvent) => event._tag === "ChatFinish")
+      expect(finishes.map((event) => event.index).sort()).toEqual([0, 1])
+      expect(plain.choices[0]!.message.content).not.toBe(plain.choices[1]!.message.content)
+      expect(yield* lastBody).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a tool call streamed in several fragments arrives as one whole ToolCall before the finish", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const request = new ChatRequest({
+        model,
+        messages: [user("What is the weather in Paris, France today?")],
+        tools: [Tool.fn({
+          name: "get_weather",
+          parameters: {
+            type: "object",
+            properties: { location: { type: "string" }, unit: { type: "string" }, days: { type: "integer" } },
+            required: ["location", "unit", "days"]
+          }
+        })]
+      })
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.chatWithStreaming(request)))
+      const calls = events.filter((event) => event._tag === "ToolCall")
+      expect(calls).toHaveLength(1)
+      const [call] = calls
+      expect(call).toMatchObject({ _tag: "ToolCall", index: 0, type: "function", function: { name: "get_weather" } })
+      expect(Object.keys(JSON.parse(call!.function.arguments))).toEqual(["location", "unit", "days"])
+      expect(events.findIndex((event) => event._tag === "ToolCall")).toBeLessThan(
+        events.findIndex((event) => event._tag === "ChatFinish")
+      )
+      expect(events.find((event) => event._tag === "ChatFinish")).toMatchObject({ finishReason: "tool_calls" })
+      // the fake server sent it in more than three pieces
+      const server = yield* FakeServer.FakeServer
+      yield* server.reset
+      const plain = yield* client.chat(request)
+      expect(plain.choices[0]!.toolCalls[0]!.function.arguments).toBe(call!.function.arguments)
+      // and the call goes back into the history
+      const history = [...request.messages, new Message({ role: "assistant", content: "", toolCalls: [call!.toMessageToolCall()] })]
+      expect(history).toHaveLength(2)
+    }).pipe(Effect.provide(AlephAlphaTest.layer({ server: { streamChunks: 8 } }))))
+
+  it.effect("images in chat content become data URIs with their real MIME type", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const image = yield* Image.fromBytes(png())
+      yield* client.chat(
+        new ChatRequest({ model, messages: [new Message({ role: "user", content: ["Describe this.", image] })] })
+      )
+      const body = yield* lastBody
+      expect(body.messages).toEqual([{
+        role: "user",
+        content: [
+          { type: "text", text: "Describe this." },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(png()).toString("base64")}` } }
+        ]
+      }])
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect.each([
+    [{ messages: [] }, "messages"],
+    [{ maximumTokens: -1 }, "maximumTokens"],
+    [{ n: 0 }, "n"],
+    [{ temperature: -1 }, "temperature"],
+    [{ topP: 1.01 }, "topP"],
+    [{
+      messages: [new Message({ role: "assistant", content: "", toolCalls: [{ id: "", function: { name: "f", arguments: "{}" } } as never] }, { disableValidation: true })]
+    }, "messages.0.toolCalls.0.id"]
+  ] as const)("bad input %j is a ValidationError at %s before anything is sent", ([fields, path]) =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const request = new ChatRequest({ model, messages: [user("hi")], ...fields } as never, { disableValidation: true })
+      const error = yield* Effect.flip(client.chat(request))
+      expect(error).toMatchObject({ _tag: "ValidationError", path })
+      const streamError = yield* Effect.flip(Stream.runDrain(client.chatWithStreaming(request)))
+      expect(streamError).toMatchObject({ _tag: "ValidationError", path })
+      expect(yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)).toEqual([])
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("without a model in the argument or the request the call is a ValidationError", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const error = yield* Effect.flip(client.chat(new ChatRequest({ messages: [user("hi")] })))
+      expect(error).toMatchObject({ _tag: "ValidationError", path: "model" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a 400 MISSING_CAPABILITY is a BadRequestError carrying the code", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const server = yield* FakeServer.FakeServer
+      yield* server.script(Fault.Status({ status: 400, body: { error: "Model cannot chat", code: "MISSING_CAPABILITY" } }))
+      const error = yield* Effect.flip(client.chat(new ChatRequest({ model, messages: [user("hi")] })))
+      expect(error).toMatchObject({ _tag: "BadRequestError", code: "MISSING_CAPABILITY", error: "Model cannot chat" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+})
+
+class Fish extends Schema.Class<Fish>("Fish")({
+  name: Schema.String,
+  species: Schema.String,
+  sizeCm: Schema.Number.pipe(Schema.between(1, 100))
+}) {}
+
+describe("structured output", () => {
+  it.effect("JSONSchema.fromSchema inlines the root $ref, keeps $defs and drops $schema", () =>
+    Effect.gen(function*() {
+      const format = yield* JSONSchema.fromSchema(Fish)
+      expect(format.name).toBe("Fish")
+      expect(format.strict).toBe(true)
+      expect(format.schema.$schema).toBeUndefined()
+      expect(format.schema.$ref).toBeUndefined()
+      expect(format.schema).toMatchObject({ type: "object", required: ["name", "species", "sizeCm"] })
+    }))
+
+  it.effect("with strict, an optional field is a ValidationError; without strict it is allowed", () =>
+    Effect.gen(function*() {
+      const Loose = Schema.Struct({ a: Schema.String, b: Schema.optional(Schema.String) })
+      const error = yield* Effect.flip(JSONSchema.fromSchema(Loose, { name: "loose" }))
+      expect(error).toMatchObject({ _tag: "ValidationError", path: "schema.b" })
+      const relaxed = yield* JSONSchema.fromSchema(Loose, { name: "loose", strict: false })
+      expect(relaxed.strict).toBe(false)
+    }))
+
+  it.effect("a schema JSON Schema cannot express is a ValidationError, not a throw", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(JSONSchema.fromSchema(Schema.BigIntFromSelf, { name: "big" }))
+      expect(error._tag).toBe("ValidationError")
+    }))
+
+  it.effect("chatStructured returns the decoded, typed value and sends the response format", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const fish: Fish = yield* client.chatStructured(
+        new ChatRequest({ model, messages: [user("Describe Nemo as JSON")] }),
+        Fish
+      )
+      expect(fish).toBeInstanceOf(Fish)
+      expect(fish.sizeCm).toBeGreaterThanOrEqual(1)
+      expect(yield* lastBody).toMatchObject({
+        response_format: { type: "json_schema", json_schema: { name: "Fish", strict: true } }
+      })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a leading <think> block is skipped; content that does not match is a StructuredOutputError with the raw content", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const server = yield* FakeServer.FakeServer
+      const answer = (content: string) =>
+        Fault.Status({
+          status: 200,
+          body: {
+            id: "x",
+            choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+            usage: null
+          }
+        })
+      const request = new ChatRequest({ model, messages: [user("Nemo?")] })
+      yield* server.script(answer("<think>\nhmm\n</think>\n\n{\"name\":\"Nemo\",\"species\":\"Clownfish\",\"sizeCm\":8}"))
+      expect((yield* client.chatStructured(request, Fish)).name).toBe("Nemo")
+      yield* server.script(answer("{\"name\":\"Nemo\"}"))
+      const mismatch = yield* Effect.flip(client.chatStructured(request, Fish))
+      expect(mismatch).toMatchObject({ _tag: "StructuredOutputError", content: "{\"name\":\"Nemo\"}" })
+      yield* server.script(answer("not json"))
+      expect(yield* Effect.flip(client.chatStructured(request, Fish))).toMatchObject({ _tag: "StructuredOutputError", content: "not json" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a request that already sets responseFormat is a ValidationError", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const responseFormat = yield* JSONSchema.fromSchema(Fish)
+      const error = yield* Effect.flip(
+        client.chatStructured(new ChatRequest({ model, messages: [user("x")], responseFormat }), Fish)
+      )
+      expect(error).toMatchObject({ _tag: "ValidationError", path: "responseFormat" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+})

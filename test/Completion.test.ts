@@ -1,0 +1,159 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Stream } from "effect"
+import {
+  Client,
+  CompletionRequest,
+  CompletionResponse,
+  type CompletionStreamEvent,
+  Prompt,
+  Text,
+  TextControl,
+  Tokens
+} from "../src/index.js"
+import { AlephAlphaTest, FakeServer } from "../src/testing/index.js"
+
+const model = "luminous-base"
+
+const lastBody = Effect.flatMap(FakeServer.FakeServer, (server) =>
+  Effect.map(server.requests, (requests) => requests[requests.length - 1]!.body as Record<string, unknown>))
+
+describe("complete", () => {
+  it.effect("sends every field under its wire name, with the Python client's defaults", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      yield* client.complete(
+        new CompletionRequest({
+          prompt: new Prompt([
+            Text.fromText("Hello, World!", [new TextControl({ start: 1, length: 5, factor: 0.5, tokenOverlap: "complete" })]),
+            Tokens.fromTokenIds([1, 2])
+          ]),
+          maximumTokens: 7,
+          penaltyBias: "bias",
+          penaltyExceptions: ["x"],
+          penaltyExceptionsIncludeStopSequences: true,
+          bestOf: 2,
+          logitBias: { "1": 2 },
+          logProbs: 0,
+          stopSequences: ["\n"],
+          completionBiasInclusion: ["a"],
+          completionBiasExclusion: ["b"],
+          contextualControlThreshold: 0.5,
+          steeringConcepts: ["_worker/concept"]
+        }),
+        model
+      )
+      expect(yield* lastBody).toEqual({
+        prompt: [
+          {
+            type: "text",
+            data: "Hello, World!",
+            controls: [{ start: 1, length: 5, factor: 0.5, token_overlap: "complete" }]
+          },
+          { type: "token_ids", data: [1, 2], controls: [] }
+        ],
+        maximum_tokens: 7,
+        minimum_tokens: 0,
+        echo: false,
+        temperature: 0,
+        top_k: 0,
+        top_p: 0,
+        presence_penalty: 0,
+        frequency_penalty: 0,
+        sequence_penalty: 0,
+        sequence_penalty_min_length: 2,
+        repetition_penalties_include_prompt: false,
+        repetition_penalties_include_completion: true,
+        use_multiplicative_presence_penalty: false,
+        use_multiplicative_frequency_penalty: false,
+        use_multiplicative_sequence_penalty: false,
+        penalty_bias: "bias",
+        penalty_exceptions: ["x"],
+        penalty_exceptions_include_stop_sequences: true,
+        best_of: 2,
+        n: 1,
+        logit_bias: { "1": 2 },
+        log_probs: 0,
+        stop_sequences: ["\n"],
+        tokens: false,
+        raw_completion: false,
+        disable_optimizations: false,
+        completion_bias_inclusion: ["a"],
+        completion_bias_inclusion_first_token_only: false,
+        completion_bias_exclusion: ["b"],
+        completion_bias_exclusion_first_token_only: false,
+        contextual_control_threshold: 0.5,
+        control_log_additive: true,
+        steering_concepts: ["_worker/concept"],
+        model
+      })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("decodes every response field", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const response = yield* client.complete(
+        new CompletionRequest({ prompt: Prompt.fromText("one two three"), maximumTokens: 3, tokens: true, logProbs: 1, rawCompletion: true }),
+        model
+      )
+      expect(response).toBeInstanceOf(CompletionResponse)
+      expect(response.modelVersion).toBeTypeOf("string")
+      expect(response.numTokensPromptTotal).toBeGreaterThan(0)
+      expect(response.numTokensGenerated).toBe(3)
+      const [result] = response.completions
+      expect(result!.completion).toBeTypeOf("string")
+      expect(result!.rawCompletion).toBeTypeOf("string")
+      expect(result!.completionTokens).toHaveLength(3)
+      expect(result!.logProbs).toHaveLength(3)
+      expect(result!.finishReason).toBe("maximum_tokens")
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("a stream accumulated with fromStream equals the non-streaming answer, with n = 2 kept apart", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const request = new CompletionRequest({ prompt: Prompt.fromText("an apple a day keeps"), maximumTokens: 6, n: 2 })
+      const plain = yield* client.complete(request, model)
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.completeWithStreaming(request, model)))
+      const streamed = yield* CompletionResponse.fromStream(Stream.fromIterable(events))
+      expect(streamed.completions.map((c) => [c.completion, c.finishReason])).toEqual(
+        plain.completions.map((c) => [c.completion, c.finishReason])
+      )
+      expect([streamed.numTokensPromptTotal, streamed.numTokensGenerated, streamed.modelVersion]).toEqual(
+        [plain.numTokensPromptTotal, plain.numTokensGenerated, plain.modelVersion]
+      )
+      const tags = new Set(events.map((event: CompletionStreamEvent) => event._tag))
+      expect(tags).toEqual(new Set(["StreamChunk", "StreamSummary", "CompletionSummary"]))
+      expect(events[events.length - 1]!._tag).toBe("CompletionSummary")
+      const indexes = new Set(events.flatMap((event) => event._tag === "StreamChunk" ? [event.index] : []))
+      expect(indexes).toEqual(new Set([0, 1]))
+      expect(plain.completions[0]!.completion).not.toBe(plain.completions[1]!.completion)
+      expect(((yield* lastBody) as { stream?: boolean }).stream).toBe(true)
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect.each([
+    [{ maximumTokens: -1 }, "maximumTokens"],
+    [{ n: 0 }, "n"],
+    [{ temperature: -0.5 }, "temperature"],
+    [{ topP: 1.5 }, "topP"],
+    [{ logProbs: 21 }, "logProbs"],
+    [{ sequencePenaltyMinLength: 1 }, "sequencePenaltyMinLength"],
+    [{ temperature: Number.NaN }, "temperature"]
+  ] as const)("bad input %j is a ValidationError at %s before anything is sent", ([fields, path]) =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const made = yield* Effect.flip(CompletionRequest.make({ prompt: Prompt.fromText("x"), ...fields }))
+      expect(made).toMatchObject({ _tag: "ValidationError", path })
+      // an instance built without validation is still checked by the method
+      const unchecked = new CompletionRequest({ prompt: Prompt.fromText("x"), ...fields }, { disableValidation: true })
+      const error = yield* Effect.flip(client.complete(unchecked, model))
+      expect(error).toMatchObject({ _tag: "ValidationError", path, subject: "CompletionRequest" })
+      expect(error.message).toContain(path)
+      expect(yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)).toEqual([])
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("an unknown model is a NotFoundError with the API's code", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const error = yield* Effect.flip(client.complete(new CompletionRequest({ prompt: Prompt.fromText("x") }), "nope"))
+      expect(error).toMatchObject({ _tag: "NotFoundError", status: 404, code: "UNKNOWN_MODEL" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+})
