@@ -6,8 +6,15 @@ import {
   type AlephAlphaHttpOptions,
   ChatCompletions,
   Completions,
+  Embeddings,
   Client,
+  Evaluations,
+  Explanations,
   Models,
+  Reranking,
+  Steering,
+  Tokenization,
+  Translations,
   userAgent,
   version
 } from "../src/index.js"
@@ -375,7 +382,18 @@ describe("Client.layerFromFamilies", () => {
         validateVersion: () => Effect.succeed("9.9.9")
       })
       const { client } = yield* scripted([])
-      const families = Layer.mergeAll(fakeModels, Completions.layer, ChatCompletions.layer).pipe(
+      const families = Layer.mergeAll(
+        fakeModels,
+        Completions.layer,
+        ChatCompletions.layer,
+        Embeddings.layer,
+        Explanations.layer,
+        Evaluations.layer,
+        Tokenization.layer,
+        Translations.layer,
+        Reranking.layer,
+        Steering.layer
+      ).pipe(
         Layer.provide(AlephAlphaHttp.layer(baseOptions)),
         Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
       )

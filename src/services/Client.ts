@@ -10,18 +10,44 @@ import type { ValidationError } from "../errors/AlephAlphaError.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "./AlephAlphaHttp.js"
 import { ChatCompletions, type ChatCompletionsService } from "./ChatCompletions.js"
 import { Completions, type CompletionsService } from "./Completions.js"
+import { Embeddings, type EmbeddingsService } from "./Embeddings.js"
+import { Evaluations, type EvaluationsService } from "./Evaluations.js"
+import { Explanations, type ExplanationsService } from "./Explanations.js"
 import { Models, type ModelsService } from "./Models.js"
+import { Reranking, type RerankingService } from "./Reranking.js"
+import { Steering, type SteeringService } from "./Steering.js"
+import { Tokenization, type TokenizationService } from "./Tokenization.js"
+import { Translations, type TranslationsService } from "./Translations.js"
 
 /** Every method of every endpoint family. */
-export interface ClientService extends CompletionsService, ChatCompletionsService, ModelsService {}
+export interface ClientService extends CompletionsService, ChatCompletionsService, ModelsService, EmbeddingsService,
+  ExplanationsService, EvaluationsService, TokenizationService, TranslationsService, RerankingService, SteeringService
+{}
 
 /** The services `Client.layer` provides besides `Client`. */
-export type Families = Completions | ChatCompletions | Models
+export type Families =
+  | Completions
+  | ChatCompletions
+  | Models
+  | Embeddings
+  | Explanations
+  | Evaluations
+  | Tokenization
+  | Translations
+  | Reranking
+  | Steering
 
 const families: Layer.Layer<Families, never, AlephAlphaHttp> = Layer.mergeAll(
   Completions.layer,
   ChatCompletions.layer,
-  Models.layer
+  Models.layer,
+  Embeddings.layer,
+  Explanations.layer,
+  Evaluations.layer,
+  Tokenization.layer,
+  Translations.layer,
+  Reranking.layer,
+  Steering.layer
 )
 
 /** The whole API as one service. */
@@ -31,7 +57,25 @@ export class Client extends Context.Tag("aleph-alpha-client/Client")<Client, Cli
     const completions = yield* Completions
     const chat = yield* ChatCompletions
     const models = yield* Models
-    return { ...completions, ...chat, ...models }
+    const embeddings = yield* Embeddings
+    const explanations = yield* Explanations
+    const evaluations = yield* Evaluations
+    const tokenization = yield* Tokenization
+    const translations = yield* Translations
+    const reranking = yield* Reranking
+    const steering = yield* Steering
+    return {
+      ...completions,
+      ...chat,
+      ...models,
+      ...embeddings,
+      ...explanations,
+      ...evaluations,
+      ...tokenization,
+      ...translations,
+      ...reranking,
+      ...steering
+    }
   })
 
   /**

@@ -22,6 +22,21 @@
  * parameter schema; a `json_schema` response format answers a document sampled from the schema
  * (strings are the user's text). Chat ids are `chatcmpl-fake-<request number>`, `created` is
  * read from `Clock`.
+ *
+ * Embeddings (`embed`, `semantic_embed`, `batch_semantic_embed` — at most 100 prompts, `model`
+ * optional —, `instructable_embed`, `embeddings`): deterministic float32 vectors of
+ * `embeddingSize` floats (128 with `compress_to_size: 128`, `dimensions` on `embeddings`)
+ * derived from the words of the prompt, so prompts sharing words are similar; `embed` pools
+ * per-layer word vectors for real and resolves negative layers on a 40-layer model. Token
+ * counts: one per word, one per token id, 144 per image, at least 1 per prompt.
+ *
+ * `explain`, `evaluate`, `tokenize`, `detokenize`, `translate`, `rerank`, `steering_concepts`
+ * and `GET models/{model}/tokenizer` answer deterministic, plausible data (see
+ * `internal/tasks.ts`): explanation scores favour segments sharing a word with the target and
+ * their absolute values sum to 1 per explanation; rerank scores follow the share of the query's
+ * words a document contains, best first; the tokenizer is a tiny byte-level BPE served as a
+ * Hugging Face `tokenizer.json`, and `tokenize` / `detokenize` use it too; a steering concept
+ * answers 201 with an id hashed from its examples. A malformed body is a 400 `BAD_REQUEST`.
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpBody from "@effect/platform/HttpBody"
@@ -37,7 +52,10 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { FakeConnection } from "./FakeConnection.js"
 import type * as Fault from "./Fault.js"
+import * as EmbeddingGeneration from "./internal/embedding.js"
 import * as Generation from "./internal/generation.js"
+import * as Tasks from "./internal/tasks.js"
+import * as FakeTokenizer from "./internal/tokenizer.js"
 
 /** A request as the fake server received it. */
 export interface RecordedRequest {
@@ -73,6 +91,17 @@ export interface Options {
   readonly latency?: Duration.DurationInput | undefined
   /** Whether requests are kept for `requests`; benchmarks turn it off. Default: `true`. */
   readonly recordRequests?: boolean | undefined
+  /**
+   * The `tokenizer.json` document `GET models/{model}/tokenizer` serves. Default: the fake
+   * server's own tiny byte-level BPE, which `tokenize` and `detokenize` always use.
+   */
+  readonly tokenizer?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Floats per embedding vector (`embed`, and the semantic endpoints without
+   * `compress_to_size: 128`, which always gives 128; `embeddings` without `dimensions`).
+   * Default: 128.
+   */
+  readonly embeddingSize?: number | undefined
 }
 
 /** The fake server: its app, what it received, and the knobs for faults. */
@@ -136,6 +165,30 @@ export const defaultModels: ReadonlyArray<ModelDescription> = [
     embedding_types: [],
     maximum_completion_tokens: 8192,
     aligned: true
+  },
+  {
+    name: "pharia-1-mt-translation",
+    description: "Pharia-1-MT translation model (fake).",
+    max_context_size: 8192,
+    hostings: [],
+    image_support: false,
+    qa_support: false,
+    summarization_support: false,
+    embedding_types: [],
+    maximum_completion_tokens: 8192,
+    aligned: false
+  },
+  {
+    name: "bge-reranker-v2-m3",
+    description: "BGE reranker v2 m3 (fake).",
+    max_context_size: 8192,
+    hostings: [],
+    image_support: false,
+    qa_support: false,
+    summarization_support: false,
+    embedding_types: [],
+    maximum_completion_tokens: null,
+    aligned: false
   }
 ]
 
@@ -247,6 +300,7 @@ const unsafeMake = (options: Options): Service => {
   const version = options.version ?? "1.19.0"
   const streamChunks = options.streamChunks
   const recordRequests = options.recordRequests ?? true
+  const embeddingSize = Math.max(1, Math.floor(options.embeddingSize ?? EmbeddingGeneration.DEFAULT_EMBEDDING_SIZE))
 
   // plain closures: every access is synchronous, so there is nothing to race
   let requests: Array<RecordedRequest> = []
@@ -295,11 +349,63 @@ const unsafeMake = (options: Options): Service => {
       : HttpServerResponse.unsafeJson(Generation.chatResponse(body, sequence, now))
   })
 
+  // The embedding endpoints: `model` is required except on `batch_semantic_embed` (the server's
+  // default embedding model), and a malformed body is a 400.
+  const embedding = (
+    generate: (body: Generation.JsonObject, size: number) => EmbeddingGeneration.Result,
+    modelOptional = false
+  ) =>
+    Effect.gen(function*() {
+      const { body } = yield* Incoming
+      if (!Generation.isObject(body)) return apiError(400, "The body must be a JSON object", "BAD_REQUEST")
+      const invalid = modelOptional && body.model === undefined ? undefined : checkModel(body)
+      if (invalid !== undefined) return invalid
+      const result = generate(body, embeddingSize)
+      return EmbeddingGeneration.isInvalid(result)
+        ? apiError(400, result.invalid, "BAD_REQUEST")
+        : HttpServerResponse.unsafeJson(result)
+    })
+
+  // explain, evaluate, tokenize, detokenize, translate (its model is in the body), rerank,
+  // steering_concepts (no model; 201): a malformed body is a 400.
+  const task = (
+    answer: (body: Generation.JsonObject) => Tasks.Answer,
+    { model = true, status = 200 }: { readonly model?: boolean; readonly status?: number } = {}
+  ) =>
+    Effect.gen(function*() {
+      const { body } = yield* Incoming
+      if (!Generation.isObject(body)) return apiError(400, "The body must be a JSON object", "BAD_REQUEST")
+      const invalid = model ? checkModel(body) : undefined
+      if (invalid !== undefined) return invalid
+      const result = answer(body)
+      return "error" in result
+        ? apiError(400, result.error, "BAD_REQUEST")
+        : HttpServerResponse.unsafeJson(result.body, { status })
+    })
+
+  const tokenizer = Effect.map(HttpRouter.params, ({ model }) =>
+    model !== undefined && modelNames.has(model)
+      ? HttpServerResponse.unsafeJson(options.tokenizer ?? FakeTokenizer.tokenizerJson())
+      : apiError(404, `Model "${model}" is not available`, "UNKNOWN_MODEL"))
+
   const routes = HttpRouter.empty.pipe(
     HttpRouter.get("/models_available", Effect.succeed(HttpServerResponse.unsafeJson(models))),
     HttpRouter.get("/version", Effect.succeed(HttpServerResponse.text(version))),
     HttpRouter.post("/complete", complete),
-    HttpRouter.post("/chat/completions", chat)
+    HttpRouter.post("/chat/completions", chat),
+    HttpRouter.post("/explain", task(Tasks.explanationResponse)),
+    HttpRouter.post("/evaluate", task(Tasks.evaluationResponse)),
+    HttpRouter.post("/tokenize", task(Tasks.tokenizationResponse)),
+    HttpRouter.post("/detokenize", task(Tasks.detokenizationResponse)),
+    HttpRouter.get("/models/:model/tokenizer", tokenizer),
+    HttpRouter.post("/translate", task(Tasks.translationResponse)),
+    HttpRouter.post("/rerank", task(Tasks.rerankResponse)),
+    HttpRouter.post("/steering_concepts", task(Tasks.steeringConceptResponse, { model: false, status: 201 })),
+    HttpRouter.post("/embed", embedding(EmbeddingGeneration.embedResponse)),
+    HttpRouter.post("/semantic_embed", embedding(EmbeddingGeneration.semanticEmbedResponse)),
+    HttpRouter.post("/batch_semantic_embed", embedding(EmbeddingGeneration.batchSemanticEmbedResponse, true)),
+    HttpRouter.post("/instructable_embed", embedding(EmbeddingGeneration.instructableEmbedResponse)),
+    HttpRouter.post("/embeddings", embedding(EmbeddingGeneration.embeddingsResponse))
   )
   const router = HttpRouter.concat(routes, HttpRouter.prefixAll(routes, "/v1"))
 

@@ -1,0 +1,28 @@
+/**
+ * `POST steering_concepts` (api-reference §4.15, beta): a steering concept from paired
+ * examples, whose id goes into `steeringConcepts` of completion and chat requests.
+ */
+import * as Schema from "effect/Schema"
+import { SafeClass } from "./SafeClass.js"
+
+/** The same content in the style to avoid (`negative`) and in the style to steer to (`positive`). */
+export class SteeringPairedExample extends SafeClass<SteeringPairedExample>("aleph-alpha-client/SteeringPairedExample")({
+  negative: Schema.String,
+  positive: Schema.String
+}) {}
+
+/** Creates a steering concept. The same examples give the same id. */
+export class SteeringConceptCreationRequest extends SafeClass<SteeringConceptCreationRequest>(
+  "aleph-alpha-client/SteeringConceptCreationRequest"
+)({
+  /** At least one pair. */
+  examples: Schema.Array(SteeringPairedExample).pipe(Schema.minItems(1))
+}) {}
+
+/** The answer of `createSteeringConcept` (HTTP 201). */
+export class SteeringConceptCreationResponse extends Schema.Class<SteeringConceptCreationResponse>(
+  "aleph-alpha-client/SteeringConceptCreationResponse"
+)({
+  /** Pass it in `steeringConcepts` of a completion or chat request. */
+  id: Schema.String
+}) {}

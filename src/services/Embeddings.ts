@@ -1,0 +1,209 @@
+/**
+ * The `Embeddings` family: `embed`, `semanticEmbed`, `batchSemanticEmbed` (and its stream),
+ * `instructableEmbed` and the OpenAI-compatible `embeddings`.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { type AlephAlphaError, DecodeError, ValidationError } from "../errors/AlephAlphaError.js"
+import {
+  type BatchSemanticEmbedOptions,
+  BatchSemanticEmbeddingRequest,
+  BatchSemanticEmbeddingResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  EmbeddingV2Request,
+  EmbeddingV2Response,
+  type EmbeddingVector,
+  InstructableEmbeddingRequest,
+  InstructableEmbeddingResponse,
+  type SemanticEmbeddingBatch,
+  SemanticEmbeddingRequest,
+  SemanticEmbeddingResponse
+} from "../schema/Embedding.js"
+import { validationErrorFromParseError } from "../schema/SafeClass.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Embeddings` family. */
+export interface EmbeddingsService {
+  /** `POST embed`: hidden-state embeddings of `request.layers` × `request.pooling`. */
+  readonly embed: (request: EmbeddingRequest, model: string) => Effect.Effect<EmbeddingResponse, AlephAlphaError>
+  /** `POST semantic_embed`: one semantic embedding of one prompt. */
+  readonly semanticEmbed: (
+    request: SemanticEmbeddingRequest,
+    model: string
+  ) => Effect.Effect<SemanticEmbeddingResponse, AlephAlphaError>
+  /**
+   * `POST batch_semantic_embed`, all or nothing: the prompts are sent in requests of
+   * `batchSize` (1–100, default 100), `concurrency` at a time (default 1); the answer keeps
+   * the input order whatever order the batches finish in, sums the token counts and takes
+   * `modelVersion` from the last batch. If a batch fails after its retries, the call fails
+   * with that error (the other requests in flight are cancelled) — never with a shorter list.
+   * Without `model`, none is sent and the server picks its default embedding model. Bad
+   * options or prompts are a `ValidationError` before anything is sent.
+   */
+  readonly batchSemanticEmbed: (
+    request: BatchSemanticEmbeddingRequest,
+    model?: string | undefined,
+    options?: BatchSemanticEmbedOptions | undefined
+  ) => Effect.Effect<BatchSemanticEmbeddingResponse, AlephAlphaError>
+  /**
+   * The same as a stream: one {@link SemanticEmbeddingBatch} per request, emitted as each
+   * completes (so in any order with `concurrency > 1`; `offset` places it). What was emitted
+   * stays delivered when a later batch fails.
+   */
+  readonly batchSemanticEmbedStream: (
+    request: BatchSemanticEmbeddingRequest,
+    model?: string | undefined,
+    options?: BatchSemanticEmbedOptions | undefined
+  ) => Stream.Stream<SemanticEmbeddingBatch, AlephAlphaError>
+  /** `POST instructable_embed`: an embedding of `input` steered by `instruction`. */
+  readonly instructableEmbed: (
+    request: InstructableEmbeddingRequest,
+    model: string
+  ) => Effect.Effect<InstructableEmbeddingResponse, AlephAlphaError>
+  /**
+   * `POST embeddings`, the OpenAI-compatible endpoint. Vectors are plain number arrays also
+   * when requested as base64 (decoded as little-endian float32; a byte length that is not a
+   * multiple of 4 is a `DecodeError`).
+   */
+  readonly embeddings: (request: EmbeddingV2Request, model: string) => Effect.Effect<EmbeddingV2Response, AlephAlphaError>
+}
+
+/** The API's limit of prompts per `batch_semantic_embed` request. */
+export const MAX_BATCH_SIZE = 100
+
+interface ResolvedBatchOptions {
+  readonly batchSize: number
+  readonly concurrency: number
+  readonly onProgress: ((progress: { readonly completed: number; readonly total: number }) => void) | undefined
+}
+
+const invalidBatchOption = (path: string, issue: string) =>
+  new ValidationError({ path, issue, subject: "BatchSemanticEmbedOptions" })
+
+const describe = (value: unknown) => typeof value === "number" ? String(value) : typeof value
+
+const resolveBatchOptions = (
+  options: BatchSemanticEmbedOptions | undefined
+): Effect.Effect<ResolvedBatchOptions, ValidationError> => {
+  const batchSize: unknown = options?.batchSize ?? MAX_BATCH_SIZE
+  if (typeof batchSize !== "number" || !Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    return Effect.fail(
+      invalidBatchOption("batchSize", `expected an integer from 1 to ${MAX_BATCH_SIZE}, got ${describe(batchSize)}`)
+    )
+  }
+  const concurrency: unknown = options?.concurrency ?? 1
+  if (typeof concurrency !== "number" || !Number.isSafeInteger(concurrency) || concurrency < 1) {
+    return Effect.fail(invalidBatchOption("concurrency", `expected an integer of at least 1, got ${describe(concurrency)}`))
+  }
+  const onProgress: unknown = options?.onProgress
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    return Effect.fail(invalidBatchOption("onProgress", "expected a function"))
+  }
+  return Effect.succeed({ batchSize, concurrency, onProgress: onProgress as ResolvedBatchOptions["onProgress"] })
+}
+
+const encodeBatchRequest = (request: BatchSemanticEmbeddingRequest) =>
+  Effect.mapError(
+    Schema.encode(BatchSemanticEmbeddingRequest)(request),
+    (error) => validationErrorFromParseError(error, "BatchSemanticEmbeddingRequest")
+  )
+
+// The batches are slices of a body encoded (and so validated) once, up front: sent as they are.
+const EncodedBody: Schema.Schema<unknown> = Schema.Unknown
+
+/** The `Embeddings` family's tag. */
+export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Embeddings, EmbeddingsService>() {
+  static readonly make: Effect.Effect<EmbeddingsService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+
+    const batchSemanticEmbedStream: EmbeddingsService["batchSemanticEmbedStream"] = (request, model, options) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const { batchSize, concurrency, onProgress } = yield* resolveBatchOptions(options)
+        const encoded = yield* encodeBatchRequest(request)
+        const total = encoded.prompts.length
+        const offsets: Array<number> = []
+        for (let offset = 0; offset < total; offset += batchSize) offsets.push(offset)
+        let completed = 0
+
+        const send = (offset: number): Effect.Effect<SemanticEmbeddingBatch, AlephAlphaError> => {
+          const size = Math.min(batchSize, total - offset)
+          const body = size === total ? encoded : { ...encoded, prompts: encoded.prompts.slice(offset, offset + size) }
+          return http.post({ path: "batch_semantic_embed", schema: EncodedBody, request: body, model }, BatchSemanticEmbeddingResponse)
+            .pipe(
+              Effect.flatMap((response) => {
+                if (response.embeddings.length !== size) {
+                  return Effect.fail(
+                    new DecodeError({
+                      message: `The answer to the batch of prompts ${offset}–${offset + size - 1} held ${response.embeddings.length} embeddings instead of ${size}`
+                    })
+                  )
+                }
+                completed += size
+                if (onProgress !== undefined) onProgress({ completed, total })
+                return Effect.succeed({
+                  offset,
+                  embeddings: response.embeddings,
+                  numTokensPromptTotal: response.numTokensPromptTotal,
+                  modelVersion: response.modelVersion
+                })
+              })
+            )
+        }
+
+        return Stream.mapEffect(Stream.fromIterable(offsets), send, { concurrency, unordered: true })
+      }))
+
+    return {
+      embed: (request, model) => http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponse),
+      semanticEmbed: (request, model) =>
+        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponse),
+      batchSemanticEmbed: (request, model, options) =>
+        Effect.suspend(() => {
+          const total = Array.isArray(request.prompts) ? request.prompts.length : 0
+          const embeddings = new Array<EmbeddingVector>(total)
+          let filled = 0
+          let numTokensPromptTotal = 0
+          let modelVersion = ""
+          let lastOffset = -1
+          return batchSemanticEmbedStream(request, model, options).pipe(
+            Stream.runForEach((batch) =>
+              Effect.sync(() => {
+                const { offset } = batch
+                for (let i = 0; i < batch.embeddings.length; i++) embeddings[offset + i] = batch.embeddings[i]!
+                filled += batch.embeddings.length
+                numTokensPromptTotal += batch.numTokensPromptTotal
+                if (offset > lastOffset) {
+                  lastOffset = offset
+                  modelVersion = batch.modelVersion
+                }
+              })
+            ),
+            Effect.flatMap(() =>
+              filled === total
+                ? Effect.succeed(
+                  // the vectors were checked when each batch was decoded
+                  new BatchSemanticEmbeddingResponse({ modelVersion, embeddings, numTokensPromptTotal }, {
+                    disableValidation: true
+                  })
+                )
+                : Effect.fail(new DecodeError({ message: `Received ${filled} embeddings for ${total} prompts` }))
+            )
+          )
+        }),
+      batchSemanticEmbedStream,
+      instructableEmbed: (request, model) =>
+        http.post(
+          { path: "instructable_embed", schema: InstructableEmbeddingRequest, request, model },
+          InstructableEmbeddingResponse
+        ),
+      embeddings: (request, model) =>
+        http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model }, EmbeddingV2Response)
+    }
+  })
+
+  static readonly layer: Layer.Layer<Embeddings, never, AlephAlphaHttp> = Layer.effect(Embeddings, Embeddings.make)
+}

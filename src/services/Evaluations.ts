@@ -1,0 +1,28 @@
+/**
+ * The `Evaluations` family: `evaluate`.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import { EvaluationRequest, EvaluationResponse } from "../schema/Evaluation.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Evaluations` family. */
+export interface EvaluationsService {
+  /** `POST evaluate`: the log-likelihood of `request.completionExpected` following the prompt. */
+  readonly evaluate: (request: EvaluationRequest, model: string) => Effect.Effect<EvaluationResponse, AlephAlphaError>
+}
+
+/** The `Evaluations` family's tag. */
+export class Evaluations extends Context.Tag("aleph-alpha-client/Evaluations")<Evaluations, EvaluationsService>() {
+  static readonly make: Effect.Effect<EvaluationsService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+    return {
+      evaluate: (request, model) =>
+        http.post({ path: "evaluate", schema: EvaluationRequest, request, model }, EvaluationResponse)
+    }
+  })
+
+  static readonly layer: Layer.Layer<Evaluations, never, AlephAlphaHttp> = Layer.effect(Evaluations, Evaluations.make)
+}

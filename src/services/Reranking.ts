@@ -1,0 +1,27 @@
+/**
+ * The `Reranking` family: `rerank`.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import { RerankRequest, RerankResponse } from "../schema/Rerank.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Reranking` family. */
+export interface RerankingService {
+  /** `POST rerank`: `request.documents` by relevance to `request.query`, most relevant first. */
+  readonly rerank: (request: RerankRequest, model: string) => Effect.Effect<RerankResponse, AlephAlphaError>
+}
+
+/** The `Reranking` family's tag. */
+export class Reranking extends Context.Tag("aleph-alpha-client/Reranking")<Reranking, RerankingService>() {
+  static readonly make: Effect.Effect<RerankingService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+    return {
+      rerank: (request, model) => http.post({ path: "rerank", schema: RerankRequest, request, model }, RerankResponse)
+    }
+  })
+
+  static readonly layer: Layer.Layer<Reranking, never, AlephAlphaHttp> = Layer.effect(Reranking, Reranking.make)
+}

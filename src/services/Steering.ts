@@ -1,0 +1,36 @@
+/**
+ * The `Steering` family: `createSteeringConcept` (beta).
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import { SteeringConceptCreationRequest, SteeringConceptCreationResponse } from "../schema/Steering.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Steering` family. */
+export interface SteeringService {
+  /**
+   * `POST steering_concepts` (no model): creates a steering concept from paired examples; the
+   * server answers 201 with its id.
+   */
+  readonly createSteeringConcept: (
+    request: SteeringConceptCreationRequest
+  ) => Effect.Effect<SteeringConceptCreationResponse, AlephAlphaError>
+}
+
+/** The `Steering` family's tag. */
+export class Steering extends Context.Tag("aleph-alpha-client/Steering")<Steering, SteeringService>() {
+  static readonly make: Effect.Effect<SteeringService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+    return {
+      createSteeringConcept: (request) =>
+        http.post(
+          { path: "steering_concepts", schema: SteeringConceptCreationRequest, request },
+          SteeringConceptCreationResponse
+        )
+    }
+  })
+
+  static readonly layer: Layer.Layer<Steering, never, AlephAlphaHttp> = Layer.effect(Steering, Steering.make)
+}

@@ -1,0 +1,51 @@
+/**
+ * The `Tokenization` family: `tokenize`, `detokenize` and `tokenizer`.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { type AlephAlphaError, ValidationError } from "../errors/AlephAlphaError.js"
+import {
+  DetokenizationRequest,
+  DetokenizationResponse,
+  type Tokenizer,
+  tokenizerFromJson,
+  TokenizationRequest,
+  TokenizationResponse
+} from "../schema/Tokenization.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Tokenization` family. */
+export interface TokenizationService {
+  /** `POST tokenize`: the tokens and/or token ids of `request.prompt` in `model`'s vocabulary. */
+  readonly tokenize: (request: TokenizationRequest, model: string) => Effect.Effect<TokenizationResponse, AlephAlphaError>
+  /** `POST detokenize`: the text of `request.tokenIds`. */
+  readonly detokenize: (
+    request: DetokenizationRequest,
+    model: string
+  ) => Effect.Effect<DetokenizationResponse, AlephAlphaError>
+  /**
+   * `GET models/{model}/tokenizer`: downloads the model's tokenizer (several MB) and builds a
+   * `Tokenizer` of `@huggingface/tokenizers` that encodes and decodes offline. Not cached.
+   */
+  readonly tokenizer: (model: string) => Effect.Effect<Tokenizer, AlephAlphaError>
+}
+
+/** The `Tokenization` family's tag. */
+export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")<Tokenization, TokenizationService>() {
+  static readonly make: Effect.Effect<TokenizationService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+    return {
+      tokenize: (request, model) =>
+        http.post({ path: "tokenize", schema: TokenizationRequest, request, model }, TokenizationResponse),
+      detokenize: (request, model) =>
+        http.post({ path: "detokenize", schema: DetokenizationRequest, request, model }, DetokenizationResponse),
+      tokenizer: (model) =>
+        typeof model !== "string" || model === ""
+          ? Effect.fail(new ValidationError({ path: "model", issue: "expected a model name", subject: "tokenizer" }))
+          : Effect.flatMap(http.getText(`models/${encodeURIComponent(model)}/tokenizer`), tokenizerFromJson)
+    }
+  })
+
+  static readonly layer: Layer.Layer<Tokenization, never, AlephAlphaHttp> = Layer.effect(Tokenization, Tokenization.make)
+}

@@ -1,0 +1,27 @@
+/**
+ * The `Translations` family: `translate`.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
+import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+
+/** The methods of the `Translations` family. */
+export interface TranslationsService {
+  /** `POST translate`: translates `request.source` with `request.model` (no model argument). */
+  readonly translate: (request: TranslationRequest) => Effect.Effect<TranslationResponse, AlephAlphaError>
+}
+
+/** The `Translations` family's tag. */
+export class Translations extends Context.Tag("aleph-alpha-client/Translations")<Translations, TranslationsService>() {
+  static readonly make: Effect.Effect<TranslationsService, never, AlephAlphaHttp> = Effect.gen(function*() {
+    const http = yield* AlephAlphaHttp
+    return {
+      translate: (request) => http.post({ path: "translate", schema: TranslationRequest, request }, TranslationResponse)
+    }
+  })
+
+  static readonly layer: Layer.Layer<Translations, never, AlephAlphaHttp> = Layer.effect(Translations, Translations.make)
+}
