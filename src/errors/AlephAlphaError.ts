@@ -268,3 +268,17 @@ export const isRetryable = (error: AlephAlphaError): boolean => {
       return false
   }
 }
+
+/** `AsyncClient`: the call was aborted by its `signal`. Named `"AbortError"` like the DOM's. */
+export class AbortError extends Schema.TaggedError<AbortError>(
+  "aleph-alpha-client/AbortError"
+)("AbortError", {
+  message: Schema.String
+}) {}
+
+/** `AsyncClient`: the client was closed before or during the call. */
+export class ClientClosedError extends Schema.TaggedError<ClientClosedError>(
+  "aleph-alpha-client/ClientClosedError"
+)("ClientClosedError", {
+  message: Schema.String
+}) {}

@@ -299,6 +299,8 @@ export class AlephAlphaHttp extends Context.Tag("aleph-alpha-client/AlephAlphaHt
 >() {
   /** Builds the transport over the `HttpClient` in context. */
   static readonly make = (options: AlephAlphaHttpOptions) => make(options)
+  /** Applies the defaults and checks every option, as `layer` does; a bad one is a `ValidationError`. */
+  static readonly resolveOptions = (options: AlephAlphaHttpOptions) => resolveOptions(options)
   /** The transport over the `HttpClient` the application provides. */
   static readonly layer = (options: AlephAlphaHttpOptions): Layer.Layer<AlephAlphaHttp, ValidationError, HttpClient.HttpClient> =>
     Layer.effect(AlephAlphaHttp, make(options))

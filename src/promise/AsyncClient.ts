@@ -1,0 +1,284 @@
+/**
+ * `AsyncClient`: the whole API with `Promise`s and `AsyncIterable`s, for code outside Effect.
+ * One `ManagedRuntime` per client holds the transport (undici by default) and its connections.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { AbortError, ClientClosedError } from "../errors/AlephAlphaError.js"
+import type { ChatRequest, ChatResponse, ChatStreamEvent } from "../schema/Chat.js"
+import type { CompletionRequest, CompletionResponse, CompletionStreamEvent } from "../schema/Completion.js"
+import type {
+  BatchSemanticEmbedOptions,
+  BatchSemanticEmbeddingRequest,
+  BatchSemanticEmbeddingResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  EmbeddingV2Request,
+  EmbeddingV2Response,
+  InstructableEmbeddingRequest,
+  InstructableEmbeddingResponse,
+  SemanticEmbeddingBatch,
+  SemanticEmbeddingRequest,
+  SemanticEmbeddingResponse
+} from "../schema/Embedding.js"
+import type { ModelInfo } from "../schema/Models.js"
+import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
+import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "../services/AlephAlphaHttp.js"
+import { Client, type ClientService } from "../services/Client.js"
+
+/** Options of `AsyncClient`: those of `Client.layer`, and the transport's. */
+export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token"> {
+  /** The API token, as a string or `Redacted`. */
+  readonly token: string | Redacted.Redacted<string>
+  /** The most connections per origin (undici transport). Default: 100. */
+  readonly connectionLimit?: number | undefined
+  /** Whether TLS certificates are verified (undici transport). Default: true. */
+  readonly verifySsl?: boolean | undefined
+  /**
+   * The HTTP transport: `"undici"` (fast, Node), `"fetch"` (the global `fetch`, any runtime), or
+   * a `fetch` function of your own. Default: `"undici"`.
+   */
+  readonly transport?: "undici" | "fetch" | typeof globalThis.fetch | undefined
+}
+
+/** The trailing options of every `AsyncClient` call. */
+export interface CallOptions {
+  /** Aborts the call: it rejects with an `AbortError` and its HTTP request is closed. */
+  readonly signal?: AbortSignal | undefined
+}
+
+const abortError = () => new AbortError({ message: "The call was aborted by its signal" })
+const closedError = () => new ClientClosedError({ message: "The client is closed" })
+
+const transportLayer = (options: AsyncClientOptions): Layer.Layer<HttpClient.HttpClient, unknown> => {
+  const transport = options.transport ?? "undici"
+  if (transport === "undici") {
+    return AlephAlphaHttp.layerUndici({ connectionLimit: options.connectionLimit, verifySsl: options.verifySsl })
+  }
+  return transport === "fetch"
+    ? FetchHttpClient.layer
+    : FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, transport)))
+}
+
+/**
+ * The Aleph Alpha API for Promise code. Rejections are the same error classes as the Effect
+ * API (`err instanceof QuotaError`, `err._tag === "BusyError"`); streams are `AsyncIterable`s
+ * (leaving a `for await` loop early closes the request). Close it when done (`await using`
+ * does that), which releases its connections.
+ *
+ * The constructor checks the options and throws a `ValidationError` for a bad one.
+ */
+export class AsyncClient {
+  readonly #runtime: ManagedRuntime.ManagedRuntime<Client, unknown>
+  #client: Promise<ClientService> | undefined
+  #closed = false
+
+  constructor(options: AsyncClientOptions) {
+    const token = Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token)
+    const { connectionLimit: _1, transport: _2, verifySsl: _3, ...rest } = options
+    const clientOptions: AlephAlphaHttpOptions = { ...rest, token }
+    // fail here, not at the first call, so a misconfiguration shows where the client is made
+    Effect.runSync(Effect.either(AlephAlphaHttp.resolveOptions(clientOptions))).pipe((result) => {
+      if (result._tag === "Left") throw result.left
+    })
+    this.#runtime = ManagedRuntime.make(
+      Layer.provide(Client.layer(clientOptions), transportLayer(options)) as Layer.Layer<Client, unknown>
+    )
+  }
+
+  /** Releases the connection pool; later calls reject with `ClientClosedError`. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#runtime.dispose()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // plumbing
+
+  #service(): Promise<ClientService> {
+    return this.#client ??= this.#runtime.runPromise(Client)
+  }
+
+  /** Runs a call; failures reject with the error itself, never a `FiberFailure`. */
+  async #run<A>(f: (client: ClientService) => Effect.Effect<A, unknown>, options?: CallOptions): Promise<A> {
+    const signal = options?.signal
+    if (this.#closed) throw closedError()
+    if (signal?.aborted) throw abortError()
+    const client = await this.#service()
+    const exit = await this.#runtime.runPromiseExit(f(client), signal === undefined ? undefined : { signal })
+    if (Exit.isSuccess(exit)) return exit.value
+    throw this.#rejection(exit.cause, signal)
+  }
+
+  #rejection(cause: Cause.Cause<unknown>, signal: AbortSignal | undefined): unknown {
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) return failure.value
+    if (Cause.isInterruptedOnly(cause)) {
+      if (signal?.aborted) return abortError()
+      if (this.#closed) return closedError()
+    }
+    return Cause.squash(cause)
+  }
+
+  /**
+   * A stream as an `AsyncIterable`, pulled a chunk at a time. Leaving the loop, the signal
+   * aborting or the client closing closes the stream's scope, which aborts its request.
+   */
+  #iterate<A>(f: (client: ClientService) => Stream.Stream<A, unknown>, options?: CallOptions): AsyncIterable<A> {
+    const self = this
+    const signal = options?.signal
+    return {
+      async *[Symbol.asyncIterator]() {
+        if (self.#closed) throw closedError()
+        if (signal?.aborted) throw abortError()
+        const client = await self.#service()
+        const runtime = self.#runtime
+        const scope = await runtime.runPromise(Scope.make())
+        const close = () => runtime.runPromise(Scope.close(scope, Exit.void)).catch(() => undefined)
+        signal?.addEventListener("abort", close, { once: true })
+        try {
+          const pull = await runtime.runPromise(Scope.extend(Stream.toPull(f(client)), scope))
+          while (true) {
+            if (signal?.aborted) throw abortError()
+            const exit = await runtime.runPromiseExit(pull, signal === undefined ? undefined : { signal })
+            if (Exit.isFailure(exit)) {
+              // `toPull` fails with None at the end of the stream, with Some(error) on failure
+              const failure = Cause.failureOption(exit.cause as Cause.Cause<Option.Option<unknown>>)
+              if (Option.isSome(failure)) {
+                if (Option.isNone(failure.value)) return
+                throw failure.value.value
+              }
+              throw self.#rejection(exit.cause, signal)
+            }
+            yield* Chunk.toReadonlyArray(exit.value)
+          }
+        } finally {
+          signal?.removeEventListener("abort", close)
+          await close()
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Completions
+
+  /** `POST complete`. */
+  complete(request: CompletionRequest, model: string, options?: CallOptions): Promise<CompletionResponse> {
+    return this.#run((client) => client.complete(request, model), options)
+  }
+
+  /** `POST complete`, streamed. */
+  completeWithStreaming(
+    request: CompletionRequest,
+    model: string,
+    options?: CallOptions
+  ): AsyncIterable<CompletionStreamEvent> {
+    return this.#iterate((client) => client.completeWithStreaming(request, model), options)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // ChatCompletions
+
+  /** `POST chat/completions`; the `model` argument wins over `request.model`. */
+  chat(request: ChatRequest, model?: string, options?: CallOptions): Promise<ChatResponse> {
+    return this.#run((client) => client.chat(request, model), options)
+  }
+
+  /** `POST chat/completions`, streamed. */
+  chatWithStreaming(request: ChatRequest, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent> {
+    return this.#iterate((client) => client.chatWithStreaming(request, model), options)
+  }
+
+  /** Chat with output following `schema`, decoded. */
+  chatStructured<A, I>(
+    request: ChatRequest,
+    schema: Schema.Schema<A, I>,
+    model?: string,
+    options?: CallOptions & FromSchemaOptions
+  ): Promise<A> {
+    const { signal, ...format } = options ?? {}
+    return this.#run((client) => client.chatStructured(request, schema, model, format), { signal })
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Embeddings
+
+  /** `POST embed`. */
+  embed(request: EmbeddingRequest, model: string, options?: CallOptions): Promise<EmbeddingResponse> {
+    return this.#run((client) => client.embed(request, model), options)
+  }
+
+  /** `POST semantic_embed`. */
+  semanticEmbed(request: SemanticEmbeddingRequest, model: string, options?: CallOptions): Promise<SemanticEmbeddingResponse> {
+    return this.#run((client) => client.semanticEmbed(request, model), options)
+  }
+
+  /** `POST batch_semantic_embed` in batches, all or nothing, in input order. */
+  batchSemanticEmbed(
+    request: BatchSemanticEmbeddingRequest,
+    model?: string,
+    options?: CallOptions & BatchSemanticEmbedOptions
+  ): Promise<BatchSemanticEmbeddingResponse> {
+    const { signal, ...batch } = options ?? {}
+    return this.#run((client) => client.batchSemanticEmbed(request, model, batch), { signal })
+  }
+
+  /** The batches of `batchSemanticEmbed` as each completes. */
+  batchSemanticEmbedStream(
+    request: BatchSemanticEmbeddingRequest,
+    model?: string,
+    options?: CallOptions & BatchSemanticEmbedOptions
+  ): AsyncIterable<SemanticEmbeddingBatch> {
+    const { signal, ...batch } = options ?? {}
+    return this.#iterate((client) => client.batchSemanticEmbedStream(request, model, batch), { signal })
+  }
+
+  /** `POST instructable_embed`. */
+  instructableEmbed(
+    request: InstructableEmbeddingRequest,
+    model: string,
+    options?: CallOptions
+  ): Promise<InstructableEmbeddingResponse> {
+    return this.#run((client) => client.instructableEmbed(request, model), options)
+  }
+
+  /** `POST embeddings` (OpenAI-compatible). */
+  embeddings(request: EmbeddingV2Request, model: string, options?: CallOptions): Promise<EmbeddingV2Response> {
+    return this.#run((client) => client.embeddings(request, model), options)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Models
+
+  /** `GET models_available`. */
+  models(options?: CallOptions): Promise<ReadonlyArray<ModelInfo>> {
+    return this.#run((client) => client.models(), options)
+  }
+
+  /** `GET version`. */
+  getVersion(options?: CallOptions): Promise<string> {
+    return this.#run((client) => client.getVersion(), options)
+  }
+
+  /** Checks the API version (at least 1.19.0 of major 1). */
+  validateVersion(options?: CallOptions): Promise<string> {
+    return this.#run((client) => client.validateVersion(), options)
+  }
+}
