@@ -25,3 +25,4 @@ export {
 export * from "./prompt/Document.js"
 export * from "./prompt/PromptTemplate.js"
 export * from "./promise/AsyncClient.js"
+export * as AsyncLoaders from "./promise/Loaders.js"

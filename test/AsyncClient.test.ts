@@ -3,6 +3,23 @@ import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import {
   AbortError,
   AsyncClient,
+  AsyncLoaders,
+  BatchSemanticEmbeddingRequest,
+  type ClientService,
+  DetokenizationRequest,
+  EmbeddingRequest,
+  EmbeddingV2Request,
+  EvaluationRequest,
+  ExplanationRequest,
+  Image,
+  InstructableEmbeddingRequest,
+  MediaError,
+  RerankRequest,
+  SemanticEmbeddingRequest,
+  SteeringConceptCreationRequest,
+  SteeringPairedExample,
+  TokenizationRequest,
+  TranslationRequest,
   BusyError,
   ChatRequest,
   ChatResponse,
@@ -44,7 +61,64 @@ const completion = new CompletionRequest({ prompt: Prompt.fromText("an apple a d
 const newClient = (options: Partial<ConstructorParameters<typeof AsyncClient>[0]> = {}) =>
   new AsyncClient({ token: "async-token", host: `${url}/v1`, totalRetries: 0, ...options })
 
+// every Client method has its AsyncClient twin
+type Missing = Exclude<keyof ClientService, keyof AsyncClient>
+const everyMethodCovered: [Missing] extends [never] ? true : Missing = true
+void everyMethodCovered
+
 describe("AsyncClient", () => {
+  it("makes the calls of every other family", async () => {
+    await using client = newClient()
+    const prompt = Prompt.fromText("the quick brown fox")
+    const embedded = await client.embed(new EmbeddingRequest({ prompt, layers: [0], pooling: ["mean"] }), "luminous-base")
+    expect(embedded.embeddings.layer_0!.mean!.length).toBeGreaterThan(0)
+    const semantic = await client.semanticEmbed(
+      new SemanticEmbeddingRequest({ prompt, representation: "symmetric", compressToSize: 128 }),
+      "luminous-base"
+    )
+    expect(semantic.embedding).toHaveLength(128)
+    const batchRequest = new BatchSemanticEmbeddingRequest({
+      prompts: Array.from({ length: 5 }, (_, i) => Prompt.fromText(`prompt ${i}`)),
+      representation: "symmetric"
+    })
+    const batch = await client.batchSemanticEmbed(batchRequest, "luminous-base", { batchSize: 2, concurrency: 2 })
+    expect(batch.embeddings).toHaveLength(5)
+    const offsets: Array<number> = []
+    for await (const part of client.batchSemanticEmbedStream(batchRequest, "luminous-base", { batchSize: 2 })) {
+      offsets.push(part.offset)
+    }
+    expect(offsets.sort()).toEqual([0, 2, 4])
+    const instructable = await client.instructableEmbed(
+      new InstructableEmbeddingRequest({ input: prompt, instruction: "Represent the text" }),
+      "luminous-base"
+    )
+    expect(instructable.embedding.length).toBeGreaterThan(0)
+    const v2 = await client.embeddings(new EmbeddingV2Request({ input: "hello" }), "luminous-base")
+    expect(v2.data).toHaveLength(1)
+
+    const explanation = await client.explain(new ExplanationRequest({ prompt, target: " jumps" }), "luminous-base")
+    expect(explanation.explanations.length).toBeGreaterThan(0)
+    const evaluation = await client.evaluate(new EvaluationRequest({ prompt, completionExpected: " jumps" }), "luminous-base")
+    expect(evaluation.result.logProbability).toBeTypeOf("number")
+
+    const tokens = await client.tokenize(new TokenizationRequest({ prompt: "hello world", tokens: true, tokenIds: true }), "luminous-base")
+    const text = await client.detokenize(new DetokenizationRequest({ tokenIds: tokens.tokenIds! }), "luminous-base")
+    expect(text.result.trim()).toBe("hello world")
+    const tokenizer = await client.tokenizer("luminous-base")
+    expect(tokenizer.decode(tokenizer.encode("hello world").ids).trim()).toBe("hello world")
+
+    const translation = await client.translate(
+      new TranslationRequest({ model: "pharia-1-mt-translation", source: "Hello.", targetLanguage: "de" })
+    )
+    expect(translation.translation).not.toBe("")
+    const reranked = await client.rerank(new RerankRequest({ query: "fox", documents: ["a cat", "a fox"] }), "bge-reranker-v2-m3")
+    expect(reranked.results[0]!.index).toBe(1)
+    const concept = await client.createSteeringConcept(
+      new SteeringConceptCreationRequest({ examples: [new SteeringPairedExample({ negative: "formal", positive: "casual" })] })
+    )
+    expect(concept.id).toMatch(/^[0-9a-f]+$/)
+  })
+
   it("makes every call with Promises and AsyncIterables", async () => {
     await using client = newClient()
     const completed = await client.complete(completion, "luminous-base")
@@ -161,5 +235,46 @@ describe("AsyncClient", () => {
     await using custom = newClient({ transport: countingFetch })
     expect(await custom.getVersion()).toBe("1.19.0")
     expect(calls).toBe(1)
+  })
+})
+
+describe("AsyncLoaders", () => {
+  it("loads images, base64 and documents and renders templates without running an Effect", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const { deflateSync } = await import("node:zlib")
+    // a 1×1 PNG made here: signature, IHDR, IDAT, IEND (CRCs are not checked by image-size)
+    const chunk = (type: string, data: Buffer) => {
+      const head = Buffer.alloc(8)
+      head.writeUInt32BE(data.length, 0)
+      head.write(type, 4, "ascii")
+      return Buffer.concat([head, data, Buffer.alloc(4)])
+    }
+    const ihdr = Buffer.alloc(13)
+    ihdr.writeUInt32BE(1, 0)
+    ihdr.writeUInt32BE(1, 4)
+    ihdr.set([8, 2, 0, 0, 0], 8)
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk("IHDR", ihdr),
+      chunk("IDAT", deflateSync(Buffer.from([0, 0, 0, 0]))),
+      chunk("IEND", Buffer.alloc(0))
+    ])
+    const dir = await mkdtemp(join(tmpdir(), "aa-loaders-"))
+    const file = join(dir, "pixel.png")
+    await writeFile(file, png)
+    const image = await AsyncLoaders.imageFromFile(file)
+    expect(image).toBeInstanceOf(Image)
+    expect(await AsyncLoaders.imageDimensions(image)).toMatchObject({ width: 1, height: 1 })
+    expect(await AsyncLoaders.base64FromFile(file)).toBe(png.toString("base64"))
+    expect((await AsyncLoaders.imageFromBytes(png)).base64).toBe(png.toString("base64"))
+    await expect(AsyncLoaders.imageFromFile(join(dir, "missing.png"))).rejects.toBeInstanceOf(MediaError)
+    await writeFile(join(dir, "not-a.docx"), "plain text")
+    await expect(AsyncLoaders.documentFromDocxFile(join(dir, "not-a.docx"))).rejects.toBeInstanceOf(MediaError)
+    const template = await AsyncLoaders.promptTemplate("Look: {{ image }} {% for w in words %}{{ w | upcase }} {% endfor %}")
+    const rendered = await AsyncLoaders.renderPromptTemplate(template, { image: template.placeholder(image), words: ["a", "b"] })
+    expect(rendered.items.map((item) => item.type)).toEqual(["text", "image", "text"])
+    await expect(AsyncLoaders.promptTemplate("{% for %}")).rejects.toBeInstanceOf(ValidationError)
   })
 })

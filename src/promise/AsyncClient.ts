@@ -32,7 +32,19 @@ import type {
   SemanticEmbeddingRequest,
   SemanticEmbeddingResponse
 } from "../schema/Embedding.js"
+import type { EvaluationRequest, EvaluationResponse } from "../schema/Evaluation.js"
+import type { ExplanationRequest, ExplanationResponse } from "../schema/Explanation.js"
 import type { ModelInfo } from "../schema/Models.js"
+import type { RerankRequest, RerankResponse } from "../schema/Rerank.js"
+import type { SteeringConceptCreationRequest, SteeringConceptCreationResponse } from "../schema/Steering.js"
+import type {
+  DetokenizationRequest,
+  DetokenizationResponse,
+  TokenizationRequest,
+  TokenizationResponse,
+  Tokenizer
+} from "../schema/Tokenization.js"
+import type { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "../services/AlephAlphaHttp.js"
 import { Client, type ClientService } from "../services/Client.js"
@@ -262,6 +274,58 @@ export class AsyncClient {
   /** `POST embeddings` (OpenAI-compatible). */
   embeddings(request: EmbeddingV2Request, model: string, options?: CallOptions): Promise<EmbeddingV2Response> {
     return this.#run((client) => client.embeddings(request, model), options)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Explanations, Evaluations
+
+  /** `POST explain`. */
+  explain(request: ExplanationRequest, model: string, options?: CallOptions): Promise<ExplanationResponse> {
+    return this.#run((client) => client.explain(request, model), options)
+  }
+
+  /** `POST evaluate`. */
+  evaluate(request: EvaluationRequest, model: string, options?: CallOptions): Promise<EvaluationResponse> {
+    return this.#run((client) => client.evaluate(request, model), options)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Tokenization
+
+  /** `POST tokenize`. */
+  tokenize(request: TokenizationRequest, model: string, options?: CallOptions): Promise<TokenizationResponse> {
+    return this.#run((client) => client.tokenize(request, model), options)
+  }
+
+  /** `POST detokenize`. */
+  detokenize(request: DetokenizationRequest, model: string, options?: CallOptions): Promise<DetokenizationResponse> {
+    return this.#run((client) => client.detokenize(request, model), options)
+  }
+
+  /** `GET models/{model}/tokenizer`: a tokenizer that encodes and decodes offline. */
+  tokenizer(model: string, options?: CallOptions): Promise<Tokenizer> {
+    return this.#run((client) => client.tokenizer(model), options)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Translations, Reranking, Steering
+
+  /** `POST translate` (the model is a field of the request). */
+  translate(request: TranslationRequest, options?: CallOptions): Promise<TranslationResponse> {
+    return this.#run((client) => client.translate(request), options)
+  }
+
+  /** `POST rerank`. */
+  rerank(request: RerankRequest, model: string, options?: CallOptions): Promise<RerankResponse> {
+    return this.#run((client) => client.rerank(request, model), options)
+  }
+
+  /** `POST steering_concepts` (BETA). */
+  createSteeringConcept(
+    request: SteeringConceptCreationRequest,
+    options?: CallOptions
+  ): Promise<SteeringConceptCreationResponse> {
+    return this.#run((client) => client.createSteeringConcept(request), options)
   }
 
   // ---------------------------------------------------------------------------------------
