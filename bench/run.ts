@@ -1,102 +1,234 @@
-// `npm run bench`: requests/s of non-streaming chat through `Client` (Effect over undici) and
-// through raw `undici.request` (the ceiling), against the fake server in a separate process.
-// Candidates alternate A B A B over several rounds after a warm-up; the table reports the
-// median requests/s of each and the median of the per-round ratios.
-import { Layer, ManagedRuntime } from "effect"
-import Undici from "@effect/platform-node/Undici"
-import { spawn } from "node:child_process"
+// `npm run bench`: this client against the openai SDK and raw undici, against a lean API server
+// in a separate process (bench/server.ts). Candidates alternate A B A B over several rounds
+// after a time-based warm-up; the table gives medians and the median of per-round ratios
+// (ratios are formed from neighbouring runs, so slow drifts of this noisy VM cancel out).
+// Server and client are pinned to CPUs with taskset: the same CPU for concurrency 1 (cross-CPU
+// wake-ups are slow and erratic here), different CPUs otherwise. Results: bench/RESULTS.md.
+import { execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
 import * as os from "node:os"
-import { AlephAlphaHttp, ChatRequest, Client, Message } from "../src/index.js"
-import { AlephAlphaTest } from "../src/testing/index.js"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { asyncClient, type Candidate, effectClient, openaiSdk, rawUndici } from "./candidates.js"
 
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, "..")
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 1500)
 const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 3000)
-
-const startServer = () =>
-  new Promise<{ url: string; stop: () => void }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", new URL("./server.ts", import.meta.url).pathname], {
-      stdio: ["pipe", "pipe", "inherit"]
-    })
-    child.stdout.once("data", (chunk: Buffer) => resolve({ url: chunk.toString().trim(), stop: () => child.stdin.end() }))
-    child.once("error", reject)
-  })
-
-const body = {
-  model: "llama-3.1-8b-instruct",
-  messages: [{ role: "user", content: "one two three four five six seven eight" }],
-  max_tokens: 16
-}
-
-/** Runs `call` with `concurrency` workers for `ms` and returns completed calls per second. */
-const measure = async (call: () => Promise<unknown>, concurrency: number, ms: number) => {
-  const end = performance.now() + ms
-  let done = 0
-  const worker = async () => {
-    while (performance.now() < end) {
-      await call()
-      done++
-    }
-  }
-  const start = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return done / ((performance.now() - start) / 1000)
-}
+const quick = process.env.BENCH_QUICK === "1"
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]! ) / 2
+}
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const hasTaskset = (() => {
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" })
+    return os.cpus().length > 1
+  } catch {
+    return false
+  }
+})()
+const pin = (pid: number, cpu: number) => {
+  if (hasTaskset) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" })
+}
+
+const startServer = () =>
+  new Promise<{ url: string; pid: number; stop: () => void }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "server.ts")], {
+      stdio: ["pipe", "pipe", "inherit"]
+    })
+    child.stdout.once("data", (chunk: Buffer) =>
+      resolve({ url: chunk.toString().trim(), pid: child.pid!, stop: () => child.stdin.end() }))
+    child.once("error", reject)
+  })
+
+/** Repeats `run` until `ms` have passed; returns units per second. */
+const rate = async (run: () => Promise<number>, ms: number) => {
+  const start = performance.now()
+  let units = 0
+  while (performance.now() - start < ms) units += await run()
+  return units / ((performance.now() - start) / 1000)
+}
+
+interface Row {
+  readonly label: string
+  readonly values: Record<string, number>
+  readonly ratios: Record<string, number>
+}
+
+/** Alternates the candidates over the rounds; ratios of each against `base`, per round. */
+const compare = async (
+  label: string,
+  candidates: ReadonlyArray<Candidate>,
+  measure: (candidate: Candidate) => Promise<number>,
+  base: string
+): Promise<Row> => {
+  for (const candidate of candidates) await measure(candidate) // warm-up run (plus the timed warm-up below)
+  const samples = new Map<string, Array<number>>(candidates.map((c) => [c.name, []]))
+  const ratios = new Map<string, Array<number>>(candidates.map((c) => [c.name, []]))
+  for (let round = 0; round < rounds; round++) {
+    const values = new Map<string, number>()
+    for (const candidate of candidates) values.set(candidate.name, await measure(candidate))
+    for (const candidate of candidates) {
+      samples.get(candidate.name)!.push(values.get(candidate.name)!)
+      ratios.get(candidate.name)!.push(values.get(candidate.name)! / values.get(base)!)
+    }
+  }
+  const row: Row = {
+    label,
+    values: Object.fromEntries([...samples].map(([name, list]) => [name, median(list)])),
+    ratios: Object.fromEntries([...ratios].map(([name, list]) => [name, median(list)]))
+  }
+  console.log(label, Object.entries(row.values).map(([name, v]) => `${name}: ${fmt(v)} (${fmt(row.ratios[name]!, 2)}× ${base})`).join(", "))
+  return row
+}
+
+const warm = async (candidates: ReadonlyArray<Candidate>, run: (candidate: Candidate) => Promise<unknown>) => {
+  for (const candidate of candidates) {
+    const end = performance.now() + warmupMs
+    while (performance.now() < end) await run(candidate)
+  }
+}
+
+const embedRun = (candidate: "client" | "raw", url: string) =>
+  new Promise<{ wallMs: number; maxRssMiB: number; embeddings: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "embed.ts"), candidate, url], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    if (hasTaskset) pin(child.pid!, 0)
+    let out = ""
+    child.stdout.on("data", (chunk) => out += chunk)
+    child.on("exit", (code) => code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`embed ${candidate} exited ${code}`)))
+  })
+
+/** Median wall time of importing `entry` in 10 fresh processes (built JavaScript). */
+const coldImport = (specifier: string) => {
+  const times: Array<number> = []
+  for (let i = 0; i < (quick ? 3 : 10); i++) {
+    const out = execFileSync(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t)`
+    ], { cwd: root, encoding: "utf8" })
+    times.push(Number(out.trim()))
+  }
+  return median(times)
+}
+
+/** The effect and @effect/platform modules that the built package loads at import, statically. */
+const effectModulesOf = (entry: string) => {
+  const seen = new Set<string>()
+  const modules = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const source = fs.readFileSync(file, "utf8")
+    for (const match of source.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)) {
+      const specifier = match[1]!
+      if (specifier.startsWith(".")) visit(path.resolve(path.dirname(file), specifier))
+      else if (/^(effect|@effect\/platform)(\/|$)/.test(specifier)) modules.add(specifier)
+    }
+  }
+  visit(entry)
+  return [...modules].sort()
 }
 
 const main = async () => {
   const server = await startServer()
-  const agent = new Undici.Agent({ connections: 100 })
-  const raw = async () => {
-    const response = await agent.request({
-      origin: server.url,
-      path: "/v1/chat/completions",
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer bench` },
-      body: JSON.stringify(body)
-    })
-    await response.body.json()
-  }
+  const { url } = server
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU"
+  const machine = `${os.cpus().length} cores (${cpu}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`
+  console.log(`machine: ${machine}; taskset: ${hasTaskset ? "yes" : "no"}`)
+  console.log(`${rounds} rounds, ${windowMs} ms windows, ${warmupMs} ms warm-up per candidate\n`)
 
-  const layer = Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1` }).pipe(
-    Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 100 }))
-  )
-  const runtime = ManagedRuntime.make(layer)
-  const request = new ChatRequest({
-    messages: [new Message({ role: "user", content: body.messages[0]!.content })],
-    maximumTokens: body.max_tokens
-  })
-  const client = await runtime.runPromise(Client)
-  const viaClient = () => runtime.runPromise(client.chat(request, body.model))
+  const effect = await effectClient(url)
+  const promise = asyncClient(url)
+  const openai = openaiSdk(url)
+  const raw = rawUndici(url)
+  const all = [effect, promise, openai, raw]
+  const rows: Array<Row> = []
 
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}`)
-  console.log(`warm-up ${warmupMs} ms, ${rounds} rounds of ${windowMs} ms windows, A/B alternating\n`)
-  await measure(viaClient, 8, warmupMs / 2)
-  await measure(raw, 8, warmupMs / 2)
-
-  console.log("| concurrency | Client req/s | raw undici req/s | Client / raw (median of rounds) |")
-  console.log("|---|---|---|---|")
+  // 1. non-streaming chat
   for (const concurrency of [1, 32]) {
-    const a: Array<number> = []
-    const b: Array<number> = []
-    const ratios: Array<number> = []
-    for (let round = 0; round < rounds; round++) {
-      const x = await measure(viaClient, concurrency, windowMs)
-      const y = await measure(raw, concurrency, windowMs)
-      a.push(x)
-      b.push(y)
-      ratios.push(x / y)
-    }
-    console.log(`| ${concurrency} | ${median(a).toFixed(0)} | ${median(b).toFixed(0)} | ${median(ratios).toFixed(2)} |`)
+    pin(process.pid, 0)
+    pin(server.pid, concurrency === 1 ? 0 : 1)
+    const measure = (c: Candidate) => c.chatLoop!(concurrency, performance.now() + windowMs).then((n) => n / (windowMs / 1000))
+    await warm(all, (c) => c.chatLoop!(concurrency, performance.now() + 200))
+    rows.push(await compare(`chat, requests/s, C=${concurrency}`, all, measure, "openai SDK"))
   }
-  await agent.close()
-  await runtime.dispose()
+
+  // 2. chat streaming, 3. completion streaming
+  pin(server.pid, 1)
+  await warm(all, (c) => c.chatStream!())
+  rows.push(await compare("chat stream, events/s", all, (c) => rate(c.chatStream!, windowMs), "openai SDK"))
+  const completionCandidates = [effect, raw]
+  await warm(completionCandidates, (c) => c.completionStream!())
+  rows.push(await compare("completion stream, events/s", completionCandidates, (c) => rate(c.completionStream!, windowMs), "raw undici"))
+  await Promise.all(all.map((c) => c.close()))
+
+  // 4. batch embedding, a fresh process per run for its peak RSS
+  pin(server.pid, 1)
+  const embed = { client: [] as Array<{ wallMs: number; maxRssMiB: number }>, raw: [] as Array<{ wallMs: number; maxRssMiB: number }> }
+  const wallRatios: Array<number> = []
+  const rssRatios: Array<number> = []
+  for (let round = 0; round < (quick ? 1 : rounds); round++) {
+    const a = await embedRun("client", url)
+    const b = await embedRun("raw", url)
+    if (a.embeddings !== 10_000 || b.embeddings !== 10_000) throw new Error("an embedding run lost results")
+    embed.client.push(a)
+    embed.raw.push(b)
+    wallRatios.push(a.wallMs / b.wallMs)
+    rssRatios.push(a.maxRssMiB / b.maxRssMiB)
+  }
+  console.log(`batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw`)
   server.stop()
+
+  // 5. cold start (built JavaScript)
+  execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" })
+  const modules = effectModulesOf(path.join(root, "dist/index.js"))
+  const entry = path.join(os.tmpdir(), `aleph-alpha-effect-modules-${process.pid}.mjs`)
+  fs.writeFileSync(entry, modules.map((m) => `import ${JSON.stringify(import.meta.resolve(m))}`).join("\n") + "\n")
+  const coldPackage = coldImport(path.join(root, "dist/index.js"))
+  const coldEffect = coldImport(entry)
+  const coldOpenai = coldImport(import.meta.resolve("openai"))
+  fs.rmSync(entry)
+  console.log(`cold import: package ${fmt(coldPackage)} ms, its ${modules.length} Effect modules alone ${fmt(coldEffect)} ms, openai ${fmt(coldOpenai)} ms`)
+
+  const table = [
+    `# Benchmark results`,
+    ``,
+    `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench\`: ${machine}. Server and client in separate`,
+    `processes${hasTaskset ? ", pinned with taskset (same CPU at C=1, different CPUs otherwise)" : ""}; ${rounds} rounds of`,
+    `${windowMs} ms windows after a ${warmupMs} ms warm-up per candidate, candidates alternating; medians, and the median`,
+    `of the per-round ratios.`,
+    ``,
+    `| measurement | Client (Effect) | AsyncClient | openai SDK | raw undici | Client ÷ openai | AsyncClient ÷ openai | Client ÷ raw |`,
+    `|---|---|---|---|---|---|---|---|`,
+    ...rows.slice(0, 3).map((row) =>
+      `| ${row.label} | ${fmt(row.values["Client (Effect)"]!)} | ${fmt(row.values["AsyncClient"]!)} | ${fmt(row.values["openai SDK"]!)} | ${fmt(row.values["raw undici"]!)} | ${fmt(row.ratios["Client (Effect)"]!, 2)} | ${fmt(row.ratios["AsyncClient"]!, 2)} | ${fmt(row.values["Client (Effect)"]! / row.values["raw undici"]!, 2)} |`
+    ),
+    `| ${rows[3]!.label} | ${fmt(rows[3]!.values["Client (Effect)"]!)} | | | ${fmt(rows[3]!.values["raw undici"]!)} | | | ${fmt(rows[3]!.ratios["Client (Effect)"]!, 2)} |`,
+    ``,
+    `| batch embedding (10,000 prompts, batches of 100, 8 at a time, 5 ms latency, 5120 floats) | Client | raw undici loop | ratio |`,
+    `|---|---|---|---|`,
+    `| wall time, ms | ${fmt(median(embed.client.map((r) => r.wallMs)))} | ${fmt(median(embed.raw.map((r) => r.wallMs)))} | ${fmt(median(wallRatios), 2)} |`,
+    `| peak RSS, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB)))} | ${fmt(median(rssRatios), 2)} |`,
+    ``,
+    `| cold import (median of ${quick ? 3 : 10} fresh processes, built JavaScript) | ms |`,
+    `|---|---|`,
+    `| aleph-alpha-client | ${fmt(coldPackage)} |`,
+    `| the ${modules.length} effect / @effect/platform modules it loads, alone | ${fmt(coldEffect)} |`,
+    `| ratio | ${fmt(coldPackage / coldEffect, 2)} |`,
+    `| openai | ${fmt(coldOpenai)} |`,
+    ``
+  ].join("\n")
+  if (!quick) fs.writeFileSync(path.join(here, "RESULTS.md"), table)
+  console.log(`\n${table}`)
   process.exit(0)
 }
 

@@ -1,0 +1,60 @@
+// One batch-embedding run in a fresh process, so its peak RSS is its own: 10,000 prompts in
+// batches of 100, 8 requests at a time, through `Client.batchSemanticEmbed` or a raw undici loop
+// doing the same batching. Prints `{ wallMs, maxRssMiB, embeddings }` as JSON.
+import Undici from "@effect/platform-node/Undici"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { AlephAlphaHttp, BatchSemanticEmbeddingRequest, Client, Prompt } from "../src/index.js"
+
+const [candidate, url] = process.argv.slice(2) as [string, string]
+const total = 10_000
+const batchSize = 100
+const concurrency = 8
+const texts = Array.from({ length: total }, (_, i) => `document number ${i} about apples`)
+
+const viaClient = async () => {
+  const runtime = ManagedRuntime.make(
+    Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  )
+  const client = await runtime.runPromise(Client)
+  const request = new BatchSemanticEmbeddingRequest({
+    prompts: texts.map((text) => Prompt.fromText(text)),
+    representation: "symmetric"
+  })
+  const start = performance.now()
+  const response = await runtime.runPromise(
+    client.batchSemanticEmbed(request, "luminous-base", { batchSize, concurrency })
+  )
+  const wallMs = performance.now() - start
+  await runtime.dispose()
+  return { wallMs, embeddings: response.embeddings.length, check: response.embeddings[total - 1]!.length }
+}
+
+const viaRaw = async () => {
+  const agent = new Undici.Agent({ connections: 100 })
+  const embeddings: Array<ReadonlyArray<number>> = new Array(total)
+  const start = performance.now()
+  let next = 0
+  const worker = async () => {
+    while (next < total) {
+      const offset = next
+      next += batchSize
+      const prompts = texts.slice(offset, offset + batchSize).map((text) => [{ type: "text", data: text, controls: [] }])
+      const response = await agent.request({
+        origin: url,
+        path: "/v1/batch_semantic_embed",
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer bench" },
+        body: JSON.stringify({ prompts, representation: "symmetric", normalize: false, control_log_additive: true, model: "luminous-base" })
+      })
+      const json = await response.body.json() as { embeddings: Array<ReadonlyArray<number>> }
+      json.embeddings.forEach((vector, i) => embeddings[offset + i] = vector)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  const wallMs = performance.now() - start
+  await agent.close()
+  return { wallMs, embeddings: embeddings.length, check: embeddings[total - 1]!.length }
+}
+
+const result = await (candidate === "client" ? viaClient() : viaRaw())
+console.log(JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
