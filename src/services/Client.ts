@@ -88,11 +88,16 @@ export class Client extends Context.Tag("aleph-alpha-client/Client")<Client, Cli
   static readonly layer = (
     options: AlephAlphaHttpOptions
   ): Layer.Layer<Client | Families, ValidationError, HttpClient.HttpClient> =>
-    Client.layerFromFamilies.pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layer(options)))
+    clientFromFamilies().pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layer(options)))
 
   /** Like `layer`, with the token from `ALEPH_ALPHA_TOKEN` and the host from `ALEPH_ALPHA_HOST`. */
   static readonly layerConfig = (
     options: Partial<AlephAlphaHttpOptions> = {}
   ): Layer.Layer<Client | Families, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
-    Client.layerFromFamilies.pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layerConfig(options)))
+    clientFromFamilies().pipe(Layer.provideMerge(families), Layer.provide(AlephAlphaHttp.layerConfig(options)))
 }
+
+// Not `Client.layerFromFamilies`: layers are memoised by reference, so if `Client.layer` used
+// that shared value, a test composing `Client.layerFromFamilies` with a stub family over
+// `AlephAlphaTest.layer()` (built on `Client.layer`) would silently get the real family.
+const clientFromFamilies = (): Layer.Layer<Client, never, Families> => Layer.effect(Client, Client.make)
