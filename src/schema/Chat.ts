@@ -93,7 +93,14 @@ export class Message extends SafeClass<Message>("aleph-alpha-client/Message")({
   toolCalls: renamed(Schema.Array(MessageToolCall), "tool_calls"),
   /** On `tool` messages: which call this answers. */
   toolCallId: renamed(Schema.NonEmptyString, "tool_call_id")
-}) {}
+}) {
+  /** The content as text: the string itself, or the text parts joined (images left out). */
+  get text(): string {
+    return typeof this.content === "string"
+      ? this.content
+      : this.content.filter((part): part is string => typeof part === "string").join("")
+  }
+}
 
 /** The Python client's name for a message with string content (what a response holds). */
 export const TextMessage = Message

@@ -382,14 +382,21 @@ const buildPromptAst = (): AST.AST => {
   const Self = Schema.declare(
     [PromptItemTypes],
     {
-      decode: (items) => (input, options, ast) =>
-        input instanceof Prompt
-          ? ParseResult.map(ParseResult.validate(items)(input.items, options), () => input)
-          : ParseResult.fail(new ParseResult.Type(ast, input)),
-      encode: (items) => (input, options, ast) =>
-        input instanceof Prompt
-          ? ParseResult.map(ParseResult.validate(items)(input.items, options), () => input)
-          : ParseResult.fail(new ParseResult.Type(ast, input))
+      // the validator is built once per compiled parser, not once per prompt (a hot path for batches)
+      decode: (items) => {
+        const validate = ParseResult.validate(items)
+        return (input, options, ast) =>
+          input instanceof Prompt
+            ? ParseResult.map(validate(input.items, options), () => input)
+            : ParseResult.fail(new ParseResult.Type(ast, input))
+      },
+      encode: (items) => {
+        const validate = ParseResult.validate(items)
+        return (input, options, ast) =>
+          input instanceof Prompt
+            ? ParseResult.map(validate(input.items, options), () => input)
+            : ParseResult.fail(new ParseResult.Type(ast, input))
+      }
     },
     {
       identifier: "Prompt",
