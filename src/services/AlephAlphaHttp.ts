@@ -42,7 +42,8 @@ import {
 import { validationErrorFromParseError } from "../schema/SafeClass.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
-import { decodeSse } from "./Sse.js"
+import { mapChunksOrFail } from "./internal/chunks.js"
+import { decodeSse, type SseEvent } from "./Sse.js"
 import { layerUndici, type UndiciOptions } from "./UndiciTransport.js"
 
 /** Options of the client (DESIGN §4). */
@@ -283,6 +284,20 @@ const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError) 
     message: `${what} did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
   })
 
+/** Where `JSON.stringify` gives up on `value` (a BigInt or a cycle), as a dotted wire path; best effort. */
+const unserializablePath = (value: unknown, path: ReadonlyArray<string> = [], seen = new Set<object>()): string | undefined => {
+  if (typeof value === "bigint") return path.join(".")
+  if (typeof value !== "object" || value === null) return undefined
+  if (seen.has(value)) return path.join(".")
+  seen.add(value)
+  for (const key of Object.keys(value)) {
+    const found = unserializablePath((value as Record<string, unknown>)[key], [...path, key], seen)
+    if (found !== undefined) return found
+  }
+  seen.delete(value)
+  return undefined
+}
+
 const parseJson = (what: string, text: string): Effect.Effect<unknown, DecodeError> =>
   Effect.try({
     try: () => JSON.parse(text) as unknown,
@@ -416,16 +431,30 @@ const make = (
     const buildPost = <Req, ReqI>(post: PostRequest<Req, ReqI>, stream: boolean) =>
       Schema.encode(post.schema)(post.request).pipe(
         Effect.mapError((error) => validationErrorFromParseError(error, subjectOf(post.schema))),
-        Effect.map((encoded) => {
+        Effect.flatMap((encoded) => {
           const body: Record<string, unknown> = { ...(encoded as Record<string, unknown>) }
           if (post.model !== undefined) body.model = post.model
           if (resolved.hosting !== undefined) body.hosting = resolved.hosting
           if (resolved.tags !== undefined) body.tags = resolved.tags
           if (stream) body.stream = true
+          // free-form fields (tool parameters, JSON schemas) may hold what JSON cannot: a BigInt, a cycle
+          let json: string
+          try {
+            json = JSON.stringify(body)
+          } catch (cause) {
+            const subject = subjectOf(post.schema)
+            return Effect.fail(
+              new ValidationError({
+                path: unserializablePath(body) ?? "",
+                issue: `cannot be sent as JSON (${describeCause(cause).split("\n")[0]})`,
+                ...(subject === undefined ? {} : { subject })
+              })
+            )
+          }
           const request = HttpClientRequest.post(url(post.path), { headers: baseHeaders }).pipe(
-            HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
+            HttpClientRequest.bodyText(json, "application/json")
           )
-          return resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request
+          return Effect.succeed(resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request)
         })
       )
 
@@ -461,8 +490,8 @@ const make = (
             ),
             Stream.timeoutFail(idleTimeoutError, resolved.streamIdleTimeout),
             sse,
-            Stream.mapChunksEffect((events) => {
-              const values: Array<unknown> = []
+            // the values before a bad event are delivered, however the body was chunked
+            mapChunksOrFail((events: Chunk.Chunk<SseEvent>, values: Array<unknown>) => {
               for (const event of events) {
                 if (done) break
                 if (event.data === "[DONE]") {
@@ -472,12 +501,10 @@ const make = (
                 try {
                   values.push(JSON.parse(event.data))
                 } catch (cause) {
-                  return Effect.fail(
-                    new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
-                  )
+                  return new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
                 }
               }
-              return Effect.succeed(Chunk.unsafeFromArray(values))
+              return undefined
             })
           )
         }))

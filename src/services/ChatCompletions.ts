@@ -24,6 +24,7 @@ import {
 } from "../schema/Chat.js"
 import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/StructuredOutput.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import { mapChunksOrFail } from "./internal/chunks.js"
 
 /** The methods of the `ChatCompletions` family. */
 export interface ChatCompletionsService {
@@ -47,7 +48,8 @@ export interface ChatCompletionsService {
 }
 
 const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect<string, ValidationError> => {
-  const chosen = model ?? request.model
+  // a request that is not an object at all (from untyped code) fails its encoding later
+  const chosen = model ?? (typeof request === "object" && request !== null ? request.model : undefined)
   return chosen === undefined || chosen === ""
     ? Effect.fail(
       new ValidationError({
@@ -83,14 +85,14 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
         Stream.suspend(() => {
           const assembler = new ChatEventAssembler()
           return http.postStream({ path: "chat/completions", schema: ChatRequest, request, model }).pipe(
-            Stream.mapChunksEffect((values) => {
-              const events: Array<ChatStreamEvent> = []
+            // the events before a bad chunk are delivered, however the body was chunked
+            mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<ChatStreamEvent>) => {
               for (const value of values) {
                 const chunk = decodeChatChunk(value)
-                if (Either.isLeft(chunk)) return Effect.fail(decodeChunkError(chunk.left))
+                if (Either.isLeft(chunk)) return decodeChunkError(chunk.left)
                 assembler.push(chunk.right, events)
               }
-              return Effect.succeed(Chunk.unsafeFromArray(events))
+              return undefined
             })
           )
         })))
@@ -102,7 +104,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       options?: FromSchemaOptions
     ) =>
       Effect.gen(function*() {
-        if (request.responseFormat !== undefined) {
+        if (typeof request === "object" && request !== null && request.responseFormat !== undefined) {
           return yield* new ValidationError({
             path: "responseFormat",
             issue: "chatStructured sets the response format from its schema; leave responseFormat unset",

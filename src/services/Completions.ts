@@ -16,6 +16,7 @@ import {
   decodeCompletionEvent
 } from "../schema/Completion.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import { mapChunksOrFail } from "./internal/chunks.js"
 
 /** The methods of the `Completions` family. */
 export interface CompletionsService {
@@ -45,14 +46,14 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
         http.post({ path: "complete", schema: CompletionRequest, request, model }, CompletionResponse),
       completeWithStreaming: (request, model) =>
         http.postStream({ path: "complete", schema: CompletionRequest, request, model }).pipe(
-          Stream.mapChunksEffect((values) => {
-            const events: Array<CompletionStreamEvent> = []
+          // the events before a bad one are delivered, however the body was chunked
+          mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<CompletionStreamEvent>) => {
             for (const value of values) {
               const event = decodeCompletionEvent(value)
-              if (Either.isLeft(event)) return Effect.fail(decodeEventError(event.left))
+              if (Either.isLeft(event)) return decodeEventError(event.left)
               if (event.right !== undefined) events.push(event.right)
             }
-            return Effect.succeed(Chunk.unsafeFromArray(events))
+            return undefined
           })
         )
     }

@@ -163,7 +163,9 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponse),
       batchSemanticEmbed: (request, model, options) =>
         Effect.suspend(() => {
-          const total = Array.isArray(request.prompts) ? request.prompts.length : 0
+          // a request that is not an object at all (from untyped code) fails its encoding below
+          const prompts: unknown = typeof request === "object" && request !== null ? request.prompts : undefined
+          const total = Array.isArray(prompts) ? prompts.length : 0
           const embeddings = new Array<EmbeddingVector>(total)
           let filled = 0
           let numTokensPromptTotal = 0

@@ -10,6 +10,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { DecodeError } from "../errors/AlephAlphaError.js"
+import { mapChunksOrFail } from "./internal/chunks.js"
 
 /** One dispatched event. `event` and `id` are `undefined` when empty, as the spec's defaults. */
 export interface SseEvent {
@@ -65,8 +66,11 @@ export class SseDecoder {
 
   constructor(readonly maxEventSize: number) {}
 
-  push(chunk: Uint8Array): Array<SseEvent> {
-    const out: Array<SseEvent> = []
+  /**
+   * Decodes `chunk`, appending the events it completes to `out` (a new array by default) and
+   * returning `out`. On a throw, the events appended before the bad one stay in `out`.
+   */
+  push(chunk: Uint8Array, out: Array<SseEvent> = []): Array<SseEvent> {
     const length = chunk.length
     let pos = 0
     if (this.bomMatched < 3) {
@@ -201,18 +205,19 @@ export class SseDecoder {
 const toDecodeError = (cause: unknown): DecodeError =>
   cause instanceof DecodeError ? cause : new DecodeError({ message: "SSE decoding failed", cause })
 
-const pushAll = (decoder: SseDecoder, chunk: Chunk.Chunk<Uint8Array>): Chunk.Chunk<SseEvent> => {
-  if (chunk.length === 1) return Chunk.unsafeFromArray(decoder.push(Chunk.unsafeHead(chunk)))
-  const out: Array<SseEvent> = []
-  for (const bytes of chunk) {
-    for (const event of decoder.push(bytes)) out.push(event)
+const pushAll = (decoder: SseDecoder, chunk: Chunk.Chunk<Uint8Array>, out: Array<SseEvent>): DecodeError | undefined => {
+  try {
+    for (const bytes of chunk) decoder.push(bytes, out)
+    return undefined
+  } catch (cause) {
+    return toDecodeError(cause)
   }
-  return Chunk.unsafeFromArray(out)
 }
 
 /**
- * Decodes a byte stream into SSE events, one Effect per incoming chunk. Framing problems
- * (an oversized event, a body cut in the middle of an event) fail with `DecodeError`.
+ * Decodes a byte stream into SSE events, one step per incoming chunk. Framing problems
+ * (an oversized event, a body cut in the middle of an event) fail with `DecodeError`, after
+ * the events completed before the problem (whatever chunk they arrived in).
  */
 export const decodeSse = (options: { readonly maxEventSize: number }) =>
 <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<SseEvent, E | DecodeError, R> =>
@@ -220,11 +225,7 @@ export const decodeSse = (options: { readonly maxEventSize: number }) =>
   Stream.suspend(() => {
     const decoder = new SseDecoder(options.maxEventSize)
     return Stream.concat(
-      Stream.mapChunksEffect(self, (chunk) =>
-        Effect.try({
-          try: () => pushAll(decoder, chunk),
-          catch: toDecodeError
-        })),
+      mapChunksOrFail((chunk: Chunk.Chunk<Uint8Array>, out: Array<SseEvent>) => pushAll(decoder, chunk, out))(self),
       // Runs only once upstream has finished without failing.
       Stream.fromIterableEffect(Effect.try({ try: () => decoder.end(), catch: toDecodeError }))
     )

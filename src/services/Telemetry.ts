@@ -1,0 +1,136 @@
+/**
+ * Spans for every endpoint method, with the OpenTelemetry GenAI attributes
+ * (https://opentelemetry.io/docs/specs/semconv/gen-ai/). Spans go to whatever `Tracer` the
+ * application installs (e.g. `@effect/opentelemetry`); without one they cost a few objects.
+ * No prompt or completion text is recorded unless the client's `recordContent` option is set,
+ * and never the token.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
+
+/** The value of `gen_ai.system`. */
+export const genAiSystem = "aleph_alpha"
+
+/** Attributes known when a call starts. `undefined` values are left out. */
+export interface RequestAttributes {
+  /** `gen_ai.operation.name`: `chat`, `text_completion`, `embeddings`, or the method's own name. */
+  readonly operation: string
+  readonly model?: string | undefined
+  readonly maxTokens?: number | undefined
+  readonly temperature?: number | undefined
+  readonly topP?: number | undefined
+  /** Recorded only with `recordContent`. */
+  readonly content?: (() => unknown) | undefined
+}
+
+/** What a result tells about usage and finish reasons. */
+export interface ResponseAttributes {
+  readonly finishReasons?: ReadonlyArray<string> | undefined
+  readonly inputTokens?: number | undefined
+  readonly outputTokens?: number | undefined
+  readonly responseModel?: string | undefined
+  readonly responseId?: string | undefined
+  /** Recorded only with `recordContent`. */
+  readonly content?: (() => unknown) | undefined
+}
+
+const startAttributes = (request: RequestAttributes, recordContent: boolean): Record<string, unknown> => {
+  const attributes: Record<string, unknown> = {
+    "gen_ai.system": genAiSystem,
+    "gen_ai.operation.name": request.operation
+  }
+  if (request.model !== undefined) attributes["gen_ai.request.model"] = request.model
+  if (request.maxTokens !== undefined) attributes["gen_ai.request.max_tokens"] = request.maxTokens
+  if (request.temperature !== undefined) attributes["gen_ai.request.temperature"] = request.temperature
+  if (request.topP !== undefined) attributes["gen_ai.request.top_p"] = request.topP
+  if (recordContent && request.content !== undefined) attributes["gen_ai.prompt"] = JSON.stringify(request.content())
+  return attributes
+}
+
+/** Writes the response's attributes onto `span`, synchronously. */
+export const annotateResponse = (span: Tracer.Span, response: ResponseAttributes, recordContent: boolean): void => {
+  if (response.finishReasons !== undefined) span.attribute("gen_ai.response.finish_reasons", response.finishReasons)
+  if (response.inputTokens !== undefined) span.attribute("gen_ai.usage.input_tokens", response.inputTokens)
+  if (response.outputTokens !== undefined) span.attribute("gen_ai.usage.output_tokens", response.outputTokens)
+  if (response.responseModel !== undefined) span.attribute("gen_ai.response.model", response.responseModel)
+  if (response.responseId !== undefined) span.attribute("gen_ai.response.id", response.responseId)
+  if (recordContent && response.content !== undefined) {
+    span.attribute("gen_ai.completion", JSON.stringify(response.content()))
+  }
+}
+
+/** Options the spans take from the client. */
+export interface TelemetryOptions {
+  readonly recordContent: boolean
+}
+
+/**
+ * Runs `effect` in the span `AlephAlpha.<method>`, annotated with the request's attributes and,
+ * on success, with what `describe` reads off the result.
+ */
+export const span = <A>(
+  options: TelemetryOptions,
+  method: string,
+  request: RequestAttributes,
+  describe?: (result: A) => ResponseAttributes
+) =>
+<E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  effect.pipe(
+    Effect.tap((result) =>
+      describe === undefined
+        ? Effect.void
+        : Effect.flatMap(
+          Effect.option(Effect.currentSpan),
+          (span) => Effect.sync(() => Option.map(span, (s) => annotateResponse(s, describe(result), options.recordContent)))
+        )
+    ),
+    Effect.withSpan(`AlephAlpha.${method}`, {
+      kind: "client",
+      attributes: startAttributes(request, options.recordContent)
+    })
+  )
+
+/**
+ * Runs `stream` in the span `AlephAlpha.<method>`: the time to the first event is recorded as
+ * `aleph_alpha.time_to_first_event_ms`, and `observe` sees every event (synchronously, a chunk
+ * at a time — no Effect per event) and returns the attributes to write when the stream ends.
+ */
+export const streamSpan = <A>(
+  options: TelemetryOptions,
+  method: string,
+  request: RequestAttributes,
+  observe: () => { readonly add: (event: A) => void; readonly done: () => ResponseAttributes }
+) =>
+<E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const span = Option.getOrUndefined(yield* Effect.option(Effect.currentSpan))
+    const started = yield* Clock.currentTimeMillis
+    const observer = observe()
+    let first = true
+    return stream.pipe(
+      Stream.mapChunksEffect((chunk) =>
+        first && chunk.length > 0
+          ? Effect.map(Clock.currentTimeMillis, (now) => {
+            first = false
+            span?.attribute("aleph_alpha.time_to_first_event_ms", now - started)
+            for (const event of chunk) observer.add(event)
+            return chunk
+          })
+          : Effect.sync(() => {
+            for (const event of chunk) observer.add(event)
+            return chunk
+          })
+      ),
+      Stream.onEnd(Effect.sync(() => {
+        if (span !== undefined) annotateResponse(span, observer.done(), options.recordContent)
+      }))
+    )
+  })).pipe(
+    Stream.withSpan(`AlephAlpha.${method}`, {
+      kind: "client",
+      attributes: startAttributes(request, options.recordContent)
+    })
+  )
