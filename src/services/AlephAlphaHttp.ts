@@ -80,6 +80,11 @@ export interface AlephAlphaHttpOptions {
   readonly retrySchedule?: Schedule.Schedule<unknown, AlephAlphaError> | undefined
   /** Extra headers sent with every request. Default: none. */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /**
+   * Record prompt and completion text in span attributes (`gen_ai.prompt`, `gen_ai.completion`).
+   * Default: false — spans carry models, parameters, usage and finish reasons, never content.
+   */
+  readonly recordContent?: boolean | undefined
 }
 
 /** The options after defaults and validation. */
@@ -95,6 +100,7 @@ export interface ResolvedOptions {
   readonly maxEventSize: number
   readonly retrySchedule: Schedule.Schedule<unknown, AlephAlphaError>
   readonly headers: Readonly<Record<string, string>>
+  readonly recordContent: boolean
 }
 
 /** The default base URL. */
@@ -194,7 +200,8 @@ const resolveOptions = (
       streamIdleTimeout: yield* decodeDuration("streamIdleTimeout", options.streamIdleTimeout ?? Duration.seconds(120)),
       maxEventSize,
       retrySchedule: options.retrySchedule ?? retrySchedule({ totalRetries }),
-      headers
+      headers,
+      recordContent: options.recordContent ?? false
     }
   })
 
@@ -362,8 +369,18 @@ const make = (
 
     const url = (path: string) => resolved.host + path
 
+    // the retries are counted on the current span: the endpoint method's (Telemetry.ts)
     const retrying = <A, R>(attempt: Effect.Effect<A, AlephAlphaError, R>) =>
-      Effect.retry(attempt, { schedule: resolved.retrySchedule, while: isRetryable })
+      Effect.suspend(() => {
+        let attempts = 0
+        return Effect.retry(
+          Effect.suspend(() => {
+            attempts++
+            return attempt
+          }),
+          { schedule: resolved.retrySchedule, while: isRetryable }
+        ).pipe(Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("aleph_alpha.retry_count", attempts - 1))))
+      })
 
     // Streams tie their request to a scope: closing it (end, failure, interruption at any
     // point, even before the body is pulled) aborts the request and frees the connection.

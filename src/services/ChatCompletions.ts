@@ -24,6 +24,7 @@ import {
 } from "../schema/Chat.js"
 import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/StructuredOutput.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
 
 /** The methods of the `ChatCompletions` family. */
@@ -74,11 +75,32 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
   static readonly make: Effect.Effect<ChatCompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
 
+    const attributes = (request: ChatRequest, model: string | undefined): Telemetry.RequestAttributes => {
+      const fields = Telemetry.fieldsOf(request)
+      return {
+        operation: "chat",
+        model: model ?? fields.model,
+        maxTokens: fields.maximumTokens,
+        temperature: fields.temperature,
+        topP: fields.topP,
+        content: () => fields.messages
+      }
+    }
+
+    const describe = (response: ChatResponse): Telemetry.ResponseAttributes => ({
+      finishReasons: response.choices.map((choice) => choice.finishReason ?? "unknown"),
+      inputTokens: response.usage?.promptTokens,
+      outputTokens: response.usage?.completionTokens,
+      responseModel: response.model,
+      responseId: response.id,
+      content: () => response.choices.map((choice) => choice.message.text)
+    })
+
     const chat = (request: ChatRequest, model?: string) =>
       Effect.flatMap(
         modelOf(request, model),
         (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model }, ChatResponse)
-      )
+      ).pipe(Telemetry.span(http.options, "chat", attributes(request, model), describe))
 
     const chatWithStreaming = (request: ChatRequest, model?: string) =>
       Stream.unwrap(Effect.map(modelOf(request, model), (model) =>
@@ -95,7 +117,23 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
               return undefined
             })
           )
-        })))
+        }))).pipe(
+        Telemetry.streamSpan(http.options, "chatWithStreaming", attributes(request, model), () => {
+          const finishReasons: Array<string> = []
+          let usage: { inputTokens?: number; outputTokens?: number } = {}
+          const text = new Map<number, string>()
+          return {
+            add: (event: ChatStreamEvent) => {
+              if (event._tag === "ChatFinish") finishReasons.push(event.finishReason)
+              else if (event._tag === "Usage") usage = { inputTokens: event.promptTokens, outputTokens: event.completionTokens }
+              else if (event._tag === "ChatStreamChunk" && http.options.recordContent) {
+                text.set(event.index, (text.get(event.index) ?? "") + event.content)
+              }
+            },
+            done: () => ({ finishReasons, ...usage, content: () => [...text.values()] })
+          }
+        })
+      )
 
     const chatStructured = <A, I>(
       request: ChatRequest,
@@ -113,8 +151,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
         }
         const responseFormat = yield* JSONSchema.fromSchema(schema, options)
         const response = yield* chat(new ChatRequest({ ...request, responseFormat }, { disableValidation: true }), model)
-        const content = response.message.content
-        const raw = typeof content === "string" ? content : content.filter((part) => typeof part === "string").join("")
+        const raw = response.message.text
         const json = stripThinking(raw)
         const parsed = yield* Effect.try({
           try: () => JSON.parse(json) as unknown,
@@ -129,7 +166,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
             })
           )
         )
-      })
+      }).pipe(Telemetry.span(http.options, "chatStructured", attributes(request, model)))
 
     return { chat, chatWithStreaming, chatStructured }
   })

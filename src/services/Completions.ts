@@ -16,6 +16,7 @@ import {
   decodeCompletionEvent
 } from "../schema/Completion.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
 
 /** The methods of the `Completions` family. */
@@ -41,9 +42,27 @@ const decodeEventError = (error: ParseResult.ParseError) =>
 export class Completions extends Context.Tag("aleph-alpha-client/Completions")<Completions, CompletionsService>() {
   static readonly make: Effect.Effect<CompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
+    const attributes = (request: CompletionRequest, model: string): Telemetry.RequestAttributes => {
+      const fields = Telemetry.fieldsOf(request)
+      return {
+        operation: "text_completion",
+        model,
+        maxTokens: fields.maximumTokens,
+        temperature: fields.temperature,
+        topP: fields.topP,
+        content: () => fields.prompt
+      }
+    }
     return {
       complete: (request, model) =>
-        http.post({ path: "complete", schema: CompletionRequest, request, model }, CompletionResponse),
+        http.post({ path: "complete", schema: CompletionRequest, request, model }, CompletionResponse).pipe(
+          Telemetry.span<CompletionResponse>(http.options, "complete", attributes(request, model), (response) => ({
+            finishReasons: response.completions.map((completion) => completion.finishReason ?? "unknown"),
+            inputTokens: response.numTokensPromptTotal,
+            outputTokens: response.numTokensGenerated,
+            content: () => response.completions.map((completion) => completion.completion)
+          }))
+        ),
       completeWithStreaming: (request, model) =>
         http.postStream({ path: "complete", schema: CompletionRequest, request, model }).pipe(
           // the events before a bad one are delivered, however the body was chunked
@@ -54,6 +73,20 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
               if (event.right !== undefined) events.push(event.right)
             }
             return undefined
+          }),
+          Telemetry.streamSpan(http.options, "completeWithStreaming", attributes(request, model), () => {
+            const finishReasons: Array<string> = []
+            let usage: { inputTokens?: number; outputTokens?: number } = {}
+            const text = new Map<number, string>()
+            return {
+              add: (event) => {
+                if (event._tag === "StreamSummary") finishReasons.push(event.finishReason)
+                else if (event._tag === "CompletionSummary") {
+                  usage = { inputTokens: event.numTokensPromptTotal, outputTokens: event.numTokensGenerated }
+                } else if (http.options.recordContent) text.set(event.index, (text.get(event.index) ?? "") + event.completion)
+              },
+              done: () => ({ finishReasons, ...usage, content: () => [...text.values()] })
+            }
           })
         )
     }

@@ -25,6 +25,7 @@ import {
 } from "../schema/Embedding.js"
 import { validationErrorFromParseError } from "../schema/SafeClass.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Embeddings` family. */
 export interface EmbeddingsService {
@@ -119,6 +120,7 @@ const EncodedBody: Schema.Schema<unknown> = Schema.Unknown
 export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Embeddings, EmbeddingsService>() {
   static readonly make: Effect.Effect<EmbeddingsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
+    const embeddings = (model: string | undefined): Telemetry.RequestAttributes => ({ operation: "embeddings", model })
 
     const batchSemanticEmbedStream: EmbeddingsService["batchSemanticEmbedStream"] = (request, model, options) =>
       Stream.unwrap(Effect.gen(function*() {
@@ -155,12 +157,30 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         }
 
         return Stream.mapEffect(Stream.fromIterable(offsets), send, { concurrency, unordered: true })
-      }))
+      })).pipe(
+        Telemetry.streamSpan(http.options, "batchSemanticEmbedStream", embeddings(model), () => {
+          let inputTokens = 0
+          return {
+            add: (batch: SemanticEmbeddingBatch) => {
+              inputTokens += batch.numTokensPromptTotal
+            },
+            done: () => ({ inputTokens })
+          }
+        })
+      )
+
+    const usage = (response: { readonly numTokensPromptTotal: number }): Telemetry.ResponseAttributes => ({
+      inputTokens: response.numTokensPromptTotal
+    })
 
     return {
-      embed: (request, model) => http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponse),
+      embed: (request, model) =>
+        http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponse).pipe(
+          Telemetry.span(http.options, "embed", embeddings(model), usage)
+        ),
       semanticEmbed: (request, model) =>
-        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponse),
+        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponse)
+          .pipe(Telemetry.span(http.options, "semanticEmbed", embeddings(model), usage)),
       batchSemanticEmbed: (request, model, options) =>
         Effect.suspend(() => {
           // a request that is not an object at all (from untyped code) fails its encoding below
@@ -195,15 +215,20 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
                 : Effect.fail(new DecodeError({ message: `Received ${filled} embeddings for ${total} prompts` }))
             )
           )
-        }),
+        }).pipe(Telemetry.span(http.options, "batchSemanticEmbed", embeddings(model), usage)),
       batchSemanticEmbedStream,
       instructableEmbed: (request, model) =>
         http.post(
           { path: "instructable_embed", schema: InstructableEmbeddingRequest, request, model },
           InstructableEmbeddingResponse
-        ),
+        ).pipe(Telemetry.span(http.options, "instructableEmbed", embeddings(model), usage)),
       embeddings: (request, model) =>
-        http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model }, EmbeddingV2Response)
+        http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model }, EmbeddingV2Response).pipe(
+          Telemetry.span<EmbeddingV2Response>(http.options, "embeddings", embeddings(model), (response) => ({
+            inputTokens: response.usage?.promptTokens,
+            responseModel: response.model
+          }))
+        )
     }
   })
 

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
 import { EvaluationRequest, EvaluationResponse } from "../schema/Evaluation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Evaluations` family. */
 export interface EvaluationsService {
@@ -20,7 +21,11 @@ export class Evaluations extends Context.Tag("aleph-alpha-client/Evaluations")<E
     const http = yield* AlephAlphaHttp
     return {
       evaluate: (request, model) =>
-        http.post({ path: "evaluate", schema: EvaluationRequest, request, model }, EvaluationResponse)
+        http.post({ path: "evaluate", schema: EvaluationRequest, request, model }, EvaluationResponse).pipe(
+          Telemetry.span<EvaluationResponse>(http.options, "evaluate", { operation: "evaluate", model }, (response) => ({
+            inputTokens: response.numTokensPromptTotal
+          }))
+        )
     }
   })
 

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
 import { ExplanationRequest, ExplanationResponse } from "../schema/Explanation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Explanations` family. */
 export interface ExplanationsService {
@@ -24,7 +25,9 @@ export class Explanations extends Context.Tag("aleph-alpha-client/Explanations")
     const http = yield* AlephAlphaHttp
     return {
       explain: (request, model) =>
-        http.post({ path: "explain", schema: ExplanationRequest, request, model }, ExplanationResponse)
+        http.post({ path: "explain", schema: ExplanationRequest, request, model }, ExplanationResponse).pipe(
+          Telemetry.span(http.options, "explain", { operation: "explain", model })
+        )
     }
   })
 

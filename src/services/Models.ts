@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import { type AlephAlphaError, VersionMismatchError } from "../errors/AlephAlphaError.js"
 import { minApiVersion, type ModelInfo, ModelsResponse } from "../schema/Models.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Models` family. */
 export interface ModelsService {
@@ -38,16 +39,19 @@ export const isSupportedVersion = (found: string, required: string = minApiVersi
 export class Models extends Context.Tag("aleph-alpha-client/Models")<Models, ModelsService>() {
   static readonly make: Effect.Effect<ModelsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
-    const getVersion = () => Effect.map(http.getText("version"), (text) => text.trim())
+    const version = Effect.map(http.getText("version"), (text) => text.trim())
     return {
-      models: () => http.getJson("models_available", ModelsResponse),
-      getVersion,
+      models: () =>
+        http.getJson("models_available", ModelsResponse).pipe(
+          Telemetry.span(http.options, "models", { operation: "models" })
+        ),
+      getVersion: () => version.pipe(Telemetry.span(http.options, "getVersion", { operation: "get_version" })),
       validateVersion: () =>
         Effect.filterOrFail(
-          getVersion(),
+          version,
           (found) => isSupportedVersion(found),
           (found) => new VersionMismatchError({ found, required: minApiVersion })
-        )
+        ).pipe(Telemetry.span(http.options, "validateVersion", { operation: "validate_version" }))
     }
   })
 

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
 import { RerankRequest, RerankResponse } from "../schema/Rerank.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Reranking` family. */
 export interface RerankingService {
@@ -19,7 +20,12 @@ export class Reranking extends Context.Tag("aleph-alpha-client/Reranking")<Reran
   static readonly make: Effect.Effect<RerankingService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
     return {
-      rerank: (request, model) => http.post({ path: "rerank", schema: RerankRequest, request, model }, RerankResponse)
+      rerank: (request, model) =>
+        http.post({ path: "rerank", schema: RerankRequest, request, model }, RerankResponse).pipe(
+          Telemetry.span<RerankResponse>(http.options, "rerank", { operation: "rerank", model }, (response) => ({
+            inputTokens: response.usage.totalTokens
+          }))
+        )
     }
   })
 

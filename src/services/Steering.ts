@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
 import { SteeringConceptCreationRequest, SteeringConceptCreationResponse } from "../schema/Steering.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Steering` family. */
 export interface SteeringService {
@@ -28,7 +29,7 @@ export class Steering extends Context.Tag("aleph-alpha-client/Steering")<Steerin
         http.post(
           { path: "steering_concepts", schema: SteeringConceptCreationRequest, request },
           SteeringConceptCreationResponse
-        )
+        ).pipe(Telemetry.span(http.options, "createSteeringConcept", { operation: "create_steering_concept" }))
     }
   })
 

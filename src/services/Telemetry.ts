@@ -71,13 +71,13 @@ export interface TelemetryOptions {
  * Runs `effect` in the span `AlephAlpha.<method>`, annotated with the request's attributes and,
  * on success, with what `describe` reads off the result.
  */
-export const span = <A>(
+export const span = <A = unknown>(
   options: TelemetryOptions,
   method: string,
   request: RequestAttributes,
   describe?: (result: A) => ResponseAttributes
 ) =>
-<E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+<B extends A, E, R>(effect: Effect.Effect<B, E, R>): Effect.Effect<B, E, R> =>
   effect.pipe(
     Effect.tap((result) =>
       describe === undefined
@@ -134,3 +134,7 @@ export const streamSpan = <A>(
       attributes: startAttributes(request, options.recordContent)
     })
   )
+
+/** The request's fields, or none when untyped code passed something that is not an object. */
+export const fieldsOf = <T>(request: T): Partial<T> =>
+  typeof request === "object" && request !== null ? request : {}

@@ -14,6 +14,7 @@ import {
   TokenizationResponse
 } from "../schema/Tokenization.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Tokenization` family. */
 export interface TokenizationService {
@@ -37,13 +38,19 @@ export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")
     const http = yield* AlephAlphaHttp
     return {
       tokenize: (request, model) =>
-        http.post({ path: "tokenize", schema: TokenizationRequest, request, model }, TokenizationResponse),
+        http.post({ path: "tokenize", schema: TokenizationRequest, request, model }, TokenizationResponse).pipe(
+          Telemetry.span(http.options, "tokenize", { operation: "tokenize", model })
+        ),
       detokenize: (request, model) =>
-        http.post({ path: "detokenize", schema: DetokenizationRequest, request, model }, DetokenizationResponse),
+        http.post({ path: "detokenize", schema: DetokenizationRequest, request, model }, DetokenizationResponse).pipe(
+          Telemetry.span(http.options, "detokenize", { operation: "detokenize", model })
+        ),
       tokenizer: (model) =>
-        typeof model !== "string" || model === ""
+        (typeof model !== "string" || model === ""
           ? Effect.fail(new ValidationError({ path: "model", issue: "expected a model name", subject: "tokenizer" }))
-          : Effect.flatMap(http.getText(`models/${encodeURIComponent(model)}/tokenizer`), tokenizerFromJson)
+          : Effect.flatMap(http.getText(`models/${encodeURIComponent(model)}/tokenizer`), tokenizerFromJson)).pipe(
+            Telemetry.span(http.options, "tokenizer", { operation: "tokenizer", model })
+          )
     }
   })
 

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
 import { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Translations` family. */
 export interface TranslationsService {
@@ -19,7 +20,15 @@ export class Translations extends Context.Tag("aleph-alpha-client/Translations")
   static readonly make: Effect.Effect<TranslationsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
     return {
-      translate: (request) => http.post({ path: "translate", schema: TranslationRequest, request }, TranslationResponse)
+      translate: (request) =>
+        http.post({ path: "translate", schema: TranslationRequest, request }, TranslationResponse).pipe(
+          Telemetry.span<TranslationResponse>(
+            http.options,
+            "translate",
+            { operation: "translate", model: Telemetry.fieldsOf(request).model },
+            (response) => ({ inputTokens: response.numTokensPromptTotal, outputTokens: response.numTokensGenerated })
+          )
+        )
     }
   })
 
