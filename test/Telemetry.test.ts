@@ -125,4 +125,16 @@ describe("telemetry", () => {
       expect(String(span.attributes.get("gen_ai.completion"))).toContain("secret")
     }).pipe(Effect.provide(AlephAlphaTest.layer({ client: { recordContent: true } })), Effect.provide(layer))
   })
+
+  it.effect("requests carry the W3C traceparent of the method's span", () => {
+    const { layer, spans } = recording()
+    return Effect.gen(function*() {
+      const client = yield* Client
+      yield* client.models()
+      const [request] = yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)
+      const span = named(spans, "AlephAlpha.models")
+      expect(request!.headers.traceparent).toMatch(/^00-trace-\d+-01$/)
+      expect(request!.headers.traceparent).toBe(`00-trace-${spans.indexOf(span) + 1}-01`)
+    }).pipe(Effect.provide(AlephAlphaTest.layer()), Effect.provide(layer))
+  })
 })

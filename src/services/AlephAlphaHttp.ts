@@ -5,6 +5,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -13,6 +14,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -360,7 +362,10 @@ const make = (
 ): Effect.Effect<AlephAlphaHttpService, ValidationError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const resolved = yield* resolveOptions(options)
-    const httpClient = yield* HttpClient.HttpClient
+    // The endpoint methods have spans of their own (Telemetry.ts); the platform's span per HTTP
+    // request would halve the requests/s of a busy client, so it is off and the trace context
+    // is propagated from our span below.
+    const httpClient = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
     const baseHeaders: Record<string, string> = {
       ...resolved.headers,
       "user-agent": userAgent,
@@ -386,12 +391,23 @@ const make = (
     // point, even before the body is pulled) aborts the request and frees the connection.
     const scopedClient = HttpClient.withScope(httpClient)
 
+    /** Adds the W3C `traceparent` of the current span, unless propagation is switched off. */
+    const withTraceContext = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.zipWith(
+        FiberRef.get(HttpClient.currentTracerPropagation),
+        Effect.option(Effect.currentSpan),
+        (propagate, span) =>
+          propagate && Option.isSome(span)
+            ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
+            : request
+      )
+
     /** Sends the request; a non-2xx answer becomes its error (its body read as text). */
     const send = <R>(
       request: HttpClientRequest.HttpClientRequest,
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
-      client.execute(request).pipe(
+      Effect.flatMap(withTraceContext(request), (request) => client.execute(request)).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"

@@ -89,6 +89,8 @@ export const span = <A = unknown>(
     ),
     Effect.withSpan(`AlephAlpha.${method}`, {
       kind: "client",
+      // a stack trace per call would cost the hot path more than the span itself
+      captureStackTrace: false,
       attributes: startAttributes(request, options.recordContent)
     })
   )
@@ -131,6 +133,8 @@ export const streamSpan = <A>(
   })).pipe(
     Stream.withSpan(`AlephAlpha.${method}`, {
       kind: "client",
+      // a stack trace per call would cost the hot path more than the span itself
+      captureStackTrace: false,
       attributes: startAttributes(request, options.recordContent)
     })
   )
