@@ -1,4 +1,5 @@
-// `npm run test:pack`: the published tarball works in fresh projects. Packs the package,
+// `npm run test:pack`: the published tarball works in fresh projects. Packs the package (its
+// `prepack` script builds it),
 // installs the tarball (its dependencies from the registry) into a fresh ESM project and a
 // fresh CommonJS project, and in each imports ".", "./testing" and "./ai", starts the fake
 // server on loopback, and makes a completion and a streamed chat through AsyncClient and
@@ -14,7 +15,6 @@ const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aleph-alpha-pack-"))
-run(npm, ["run", "build"], root)
 const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], root))
 const tarball = path.join(work, packed.filename)
 console.log(`tarball: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packed.entryCount} files`)
