@@ -5,6 +5,7 @@ export * from "./schema/Embedding.js"
 export * from "./schema/Evaluation.js"
 export * from "./schema/Explanation.js"
 export * from "./schema/Models.js"
+export * from "./schema/Prompt.js"
 export * from "./schema/Rerank.js"
 export * from "./schema/SafeClass.js"
 export * from "./schema/Steering.js"
@@ -12,8 +13,7 @@ export * from "./schema/StructuredOutput.js"
 export * from "./schema/Tokenization.js"
 export * from "./schema/Translation.js"
 export * from "./services/index.js"
-export { userAgent, version } from "./Version.js"
-export * from "./schema/Prompt.js"
+export * from "./prompt/Document.js"
 export {
   DEFAULT_MAX_MEDIA_BYTES,
   DEFAULT_MEDIA_TIMEOUT,
@@ -22,7 +22,7 @@ export {
   loadBase64FromUrl,
   type UrlLoadOptions
 } from "./prompt/ImageSource.js"
-export * from "./prompt/Document.js"
 export * from "./prompt/PromptTemplate.js"
 export * from "./promise/AsyncClient.js"
 export * as AsyncLoaders from "./promise/Loaders.js"
+export { userAgent, version } from "./Version.js"

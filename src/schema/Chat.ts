@@ -434,7 +434,10 @@ const ChatChunkWire = Schema.Struct({
   })))
 })
 
-/** Decodes one parsed chunk; the caller maps the `ParseError`. */
+/**
+ * Decodes one parsed chunk; the caller maps the `ParseError`.
+ * @internal used by `ChatCompletions`
+ */
 export const decodeChatChunk = Schema.decodeUnknownEither(ChatChunkWire)
 
 type ChatChunkWire = typeof ChatChunkWire.Type
@@ -448,6 +451,7 @@ interface PendingToolCall {
 /**
  * Turns wire chunks into events, assembling tool calls from their fragments per choice and
  * tool index. One per stream: it keeps the fragments seen so far.
+ * @internal used by `ChatCompletions`
  */
 export class ChatEventAssembler {
   private readonly pending = new Map<number, Map<number, PendingToolCall>>()

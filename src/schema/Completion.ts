@@ -190,6 +190,7 @@ const knownTypes: ReadonlySet<unknown> = new Set(["stream_chunk", "stream_summar
 /**
  * Decodes one parsed stream event. `undefined` for an event type this client does not know
  * (skipped, so a new server event does not break old clients).
+ * @internal used by `Completions`
  */
 export const decodeCompletionEvent = (
   value: unknown

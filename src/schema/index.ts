@@ -1,2 +1,0 @@
-export * from "./Models.js"
-export * from "./SafeClass.js"
