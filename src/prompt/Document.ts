@@ -117,7 +117,7 @@ const docxToPrompt = (bytes: Uint8Array, source: string): Effect.Effect<Prompt, 
       try {
         const data = new Uint8Array(await image.readAsArrayBuffer())
         // Only images the API can take (those image-size recognises); EMF/WMF drawings are skipped.
-        const checked = Effect.runSync(Effect.either(ImageSource.checkImage(data)))
+        const checked = await Effect.runPromise(Effect.either(ImageSource.checkImage(data)))
         if (checked._tag === "Right") images[index] = new Image({ base64: ImageSource.encodeBase64(data) })
       } catch {
         // an unreadable embedded image is skipped, not fatal

@@ -26,7 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Stream from "effect/Stream"
-import { imageSize } from "image-size"
+import type * as ImageSizeModule from "image-size"
 import { MediaError } from "../errors/AlephAlphaError.js"
 
 /** The default cap on a body fetched from a URL: 20 MiB. */
@@ -53,6 +53,13 @@ export interface ImageDimensions {
 
 const messageOf = (u: unknown): string => u instanceof Error ? u.message : String(u)
 
+// image-size is loaded when an image is first checked, not at import (it costs ~40 ms cold)
+let imageSizeModule: Promise<typeof ImageSizeModule> | undefined
+const loadImageSize = Effect.map(
+  Effect.promise(() => imageSizeModule ??= import("image-size")),
+  (module) => module.imageSize
+)
+
 /** A short description of in-memory bytes, used as a `MediaError` source. */
 export const describeBytes = (bytes: Uint8Array): string => `<${bytes.length} bytes>`
 
@@ -64,7 +71,7 @@ export const imageDimensions = (
   bytes: Uint8Array,
   source: string = describeBytes(bytes)
 ): Effect.Effect<ImageDimensions, MediaError> =>
-  Effect.suspend(() => {
+  Effect.flatMap(loadImageSize, (imageSize) => {
     try {
       const result = imageSize(bytes)
       const { height, type, width } = result
