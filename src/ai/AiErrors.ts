@@ -36,6 +36,16 @@ const responseBody = (error: { readonly code?: string | undefined; readonly erro
 /** Turns one of the client's errors into the `AiError` `@effect/ai` programs handle; `cause` is the original. */
 export const toAiError = (error: AlephAlphaError, site: ErrorSite): AiError.AiError => {
   const { method, module, path } = site
+  // a connection failure and a client-side timeout: no answer came back
+  const transportFailure = () =>
+    new AiError.HttpRequestError({
+      module,
+      method,
+      reason: "Transport",
+      request: requestDetails(path),
+      description: error.message,
+      cause: error
+    }, { disableValidation: true })
   switch (error._tag) {
     case "BadRequestError":
     case "AuthenticationError":
@@ -48,25 +58,9 @@ export const toAiError = (error: AlephAlphaError, site: ErrorSite): AiError.AiEr
     case "UnexpectedStatusError":
       return httpResponseError(error, error.status, site)
     case "RequestTimeoutError":
-      return error.origin === "server"
-        ? httpResponseError(error, error.status ?? 408, site)
-        : new AiError.HttpRequestError({
-          module,
-          method,
-          reason: "Transport",
-          request: requestDetails(path),
-          description: error.message,
-          cause: error
-        }, { disableValidation: true })
+      return error.origin === "server" ? httpResponseError(error, error.status ?? 408, site) : transportFailure()
     case "TransportError":
-      return new AiError.HttpRequestError({
-        module,
-        method,
-        reason: "Transport",
-        request: requestDetails(path),
-        description: error.message,
-        cause: error
-      }, { disableValidation: true })
+      return transportFailure()
     case "ValidationError":
     case "MediaError":
       return new AiError.MalformedInput({ module, method, description: error.message, cause: error })

@@ -27,6 +27,7 @@ import {
   inMemory,
   loopback,
   observed,
+  type Observer,
   policyDelays,
   SECRET,
   settle,
@@ -95,37 +96,34 @@ const expectTokenSent = (h: Harness) =>
     for (const received of requests) expect(received.headers.authorization).toBe(`Bearer ${SECRET}`)
   })
 
-/** An in-memory case on `TestClock` with jitter pinned; connections and token checked at the end. */
-const virtual = (
+/** Runs one case on a runner; the token and the connections are checked at the end. */
+const runCase = (
+  runner: (observer: Observer, options: HarnessOptions) => Effect.Effect<Harness, never, Scope.Scope>,
   options: HarnessOptions,
   body: (h: Harness, ref: Reference) => Effect.Effect<void, never, Scope.Scope>
 ) =>
   observed((observer) =>
     Effect.gen(function*() {
-      const h = yield* inMemory(observer, options)
+      const h = yield* runner(observer, options)
       const ref = yield* reference(h)
       yield* body(h, ref)
       yield* expectTokenSent(h)
       yield* h.expectSettled
       observer.expectAuthorizationRedacted()
     })
-  ).pipe(Effect.withRandom(Random.fixed([0.5])))
+  )
+
+/** An in-memory case on `TestClock` with jitter pinned; connections and token checked at the end. */
+const virtual = (
+  options: HarnessOptions,
+  body: (h: Harness, ref: Reference) => Effect.Effect<void, never, Scope.Scope>
+) => runCase(inMemory, options, body).pipe(Effect.withRandom(Random.fixed([0.5])))
 
 /** A loopback case (real sockets, real time); the pool is closed and the server's sockets counted. */
 const real = (
   options: HarnessOptions,
   body: (h: Harness, ref: Reference) => Effect.Effect<void, never, Scope.Scope>
-) =>
-  observed((observer) =>
-    Effect.gen(function*() {
-      const h = yield* loopback(observer, options)
-      const ref = yield* reference(h)
-      yield* body(h, ref)
-      yield* expectTokenSent(h)
-      yield* h.expectSettled
-      observer.expectAuthorizationRedacted()
-    })
-  ).pipe(Effect.scoped)
+) => runCase(loopback, options, body).pipe(Effect.scoped)
 
 /** Client options for real-time cases: the default policy scaled down to 20 ms, 40 ms, … */
 const fast = (totalRetries: number) => ({ retrySchedule: retrySchedule({ totalRetries, initialDelay: "20 millis" }) })
