@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Schema, Stream } from "effect"
+import fc from "fast-check"
 import { deflateSync } from "node:zlib"
 import {
   ChatRequest,
@@ -14,6 +15,7 @@ import {
   StreamOptions,
   Tool
 } from "../src/index.js"
+import { ChatResponseFromWire } from "../src/schema/Chat.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
 const model = "llama-3.1-8b-instruct"
@@ -344,4 +346,80 @@ describe("structured output", () => {
       )
       expect(error).toMatchObject({ _tag: "ValidationError", path: "responseFormat" })
     }).pipe(Effect.provide(AlephAlphaTest.layer())))
+})
+
+describe("the lean chat answer decoder", () => {
+  const viaClasses = Schema.decodeUnknownEither(ChatResponse)
+  const viaWire = Schema.decodeUnknownEither(ChatResponseFromWire)
+  const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null })
+  const wireAnswer = fc.record({
+    id: fc.string(),
+    choices: fc.array(fc.record({
+      index: fc.nat(),
+      finish_reason: maybe(fc.constantFrom("stop", "length", "content_filter", "tool_calls")),
+      message: fc.record({
+        role: fc.constantFrom("assistant", "user", "system", "tool"),
+        content: maybe(fc.string()),
+        tool_calls: maybe(fc.array(fc.record({
+          id: fc.string({ minLength: 1 }),
+          type: fc.constant("function"),
+          function: fc.record({ name: fc.string(), arguments: fc.string() })
+        })))
+      }, { requiredKeys: ["role"] }),
+      logprobs: maybe(fc.record({
+        content: maybe(fc.array(fc.record({
+          token: fc.string(),
+          logprob: fc.double({ noNaN: true }),
+          top_logprobs: fc.array(fc.record({ token: fc.string(), logprob: fc.double({ noNaN: true }) }))
+        })))
+      }))
+    }, { requiredKeys: ["finish_reason", "message"] }), { maxLength: 3 }),
+    created: fc.integer(),
+    model: fc.string(),
+    system_fingerprint: maybe(fc.string()),
+    usage: maybe(fc.record({ prompt_tokens: fc.integer(), completion_tokens: fc.integer(), total_tokens: fc.integer() }))
+  }, { requiredKeys: ["choices"] })
+  // valid answers, anything at all, and valid answers with one part replaced by anything
+  const answers: fc.Arbitrary<unknown> = fc.oneof(
+    wireAnswer,
+    fc.anything(),
+    fc.tuple(wireAnswer, fc.constantFrom("id", "choices", "usage", "created", "system_fingerprint"), fc.anything())
+      .map(([answer, key, value]) => ({ ...answer, [key]: value })),
+    fc.tuple(wireAnswer, fc.constantFrom("finish_reason", "message", "index", "logprobs"), fc.anything())
+      .map(([answer, key, value]) => ({ ...answer, choices: answer.choices.map((choice) => ({ ...choice, [key]: value })) }))
+  )
+
+  it("decodes every answer exactly as ChatResponse's own schema does, and fails where it fails", () => {
+    fc.assert(fc.property(answers, (answer) => {
+      const expected = viaClasses(answer)
+      const actual = viaWire(answer)
+      expect(actual._tag).toBe(expected._tag)
+      if (Either.isRight(expected) && Either.isRight(actual)) expect(actual.right).toStrictEqual(expected.right)
+    }), { numRuns: 500 })
+  })
+
+  it("fails on a wrong field where the class schema fails", () => {
+    const good = {
+      id: "x",
+      choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "hi" }, logprobs: null }],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }
+    }
+    expect(Either.isRight(viaWire(good))).toBe(true)
+    for (const bad of [
+      { ...good, choices: [{ ...good.choices[0], finish_reason: "done" }] },
+      { ...good, choices: [{ ...good.choices[0], message: { role: "robot", content: "hi" } }] },
+      { ...good, usage: { prompt_tokens: 1.5, completion_tokens: 2, total_tokens: 3 } },
+      { ...good, choices: undefined }
+    ]) {
+      expect(Either.isLeft(viaClasses(bad))).toBe(true)
+      expect(Either.isLeft(viaWire(bad))).toBe(true)
+    }
+  })
+
+  it("encodes back to what ChatResponse encodes", () => {
+    fc.assert(fc.property(wireAnswer, (answer) => {
+      const response = Schema.decodeUnknownSync(ChatResponse)(answer)
+      expect(Schema.encodeSync(ChatResponseFromWire)(response)).toStrictEqual(Schema.encodeSync(ChatResponse)(response))
+    }), { numRuns: 200 })
+  })
 })

@@ -12,9 +12,12 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -22,7 +25,9 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import {
   type AlephAlphaError,
   AuthenticationError,
@@ -136,6 +141,12 @@ export interface AlephAlphaHttpService {
    */
   readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, AlephAlphaError>
 }
+
+/** The clock of the live runtime: only under it does a plain attempt time out with a timer. */
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** `setTimeout` fires at once beyond this; longer timeouts fall back to `Effect.timeoutFail`. */
+const maxTimerMillis = 2 ** 31 - 1
 
 const invalidOption = (path: string, issue: string) =>
   new ValidationError({ path, issue, subject: "client options" })
@@ -307,12 +318,6 @@ const unserializablePath = (value: unknown, path: ReadonlyArray<string> = [], se
   return undefined
 }
 
-const parseJson = (what: string, text: string): Effect.Effect<unknown, DecodeError> =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (cause) => new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
-  })
-
 // ---------------------------------------------------------------------------------------------
 // the service
 
@@ -374,40 +379,59 @@ const make = (
 
     const url = (path: string) => resolved.host + path
 
-    // the retries are counted on the current span: the endpoint method's (Telemetry.ts)
-    const retrying = <A, R>(attempt: Effect.Effect<A, AlephAlphaError, R>) =>
-      Effect.suspend(() => {
-        let attempts = 0
-        return Effect.retry(
-          Effect.suspend(() => {
-            attempts++
-            return attempt
-          }),
-          { schedule: resolved.retrySchedule, while: isRetryable }
-        ).pipe(Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("aleph_alpha.retry_count", attempts - 1))))
+    // The schedule's driver is built at the first retryable failure, not on every call: most
+    // calls never retry. The retry count goes onto the current span, the endpoint method's
+    // (Telemetry.ts), which starts at 0.
+    const retrying = <A, R>(attempt: Effect.Effect<A, AlephAlphaError, R>): Effect.Effect<A, AlephAlphaError, R> =>
+      Effect.catchAll(attempt, (error) =>
+        isRetryable(error)
+          ? Effect.flatMap(Schedule.driver(resolved.retrySchedule), (driver) => retryLoop(attempt, driver, error, 0))
+          : Effect.fail(error))
+
+    const retryLoop = <A, R>(
+      attempt: Effect.Effect<A, AlephAlphaError, R>,
+      driver: Schedule.ScheduleDriver<unknown, AlephAlphaError>,
+      error: AlephAlphaError,
+      retries: number
+    ): Effect.Effect<A, AlephAlphaError, R> =>
+      Effect.matchEffect(driver.next(error), {
+        onFailure: () => Effect.zipRight(annotateRetries(retries), Effect.fail(error)),
+        onSuccess: () =>
+          Effect.matchEffect(attempt, {
+            onFailure: (next) =>
+              isRetryable(next)
+                ? retryLoop(attempt, driver, next, retries + 1)
+                : Effect.zipRight(annotateRetries(retries + 1), Effect.fail(next)),
+            onSuccess: (value) => Effect.as(annotateRetries(retries + 1), value)
+          })
       })
+
+    const annotateRetries = (retries: number) => Effect.annotateCurrentSpan("aleph_alpha.retry_count", retries)
 
     // Streams tie their request to a scope: closing it (end, failure, interruption at any
     // point, even before the body is pulled) aborts the request and frees the connection.
     const scopedClient = HttpClient.withScope(httpClient)
 
     /** Adds the W3C `traceparent` of the current span, unless propagation is switched off. */
-    const withTraceContext = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.zipWith(
-        FiberRef.get(HttpClient.currentTracerPropagation),
-        Effect.option(Effect.currentSpan),
-        (propagate, span) =>
-          propagate && Option.isSome(span)
-            ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
-            : request
-      )
+    const withTraceContext = (
+      request: HttpClientRequest.HttpClientRequest,
+      fiber: Fiber.RuntimeFiber<unknown, unknown>
+    ) => {
+      // read from the context: `Effect.currentSpan` would build an exception when there is none
+      const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
+      return fiber.getFiberRef(HttpClient.currentTracerPropagation) && Option.isSome(span) && span.value._tag === "Span"
+        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
+        : request
+    }
 
     /** Sends the request; a non-2xx answer becomes its error (its body read as text). */
     const send = <R>(
       request: HttpClientRequest.HttpClientRequest,
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
-      Effect.flatMap(withTraceContext(request), (request) => client.execute(request)).pipe(
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) =>
+        client.execute(withTraceContext(request, fiber))
+      ).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"
@@ -437,59 +461,92 @@ const make = (
         timeout: resolved.requestTimeout
       })
 
-    /** One attempt of a plain call: the whole body within `requestTimeout`. */
-    const fetchText = (request: HttpClientRequest.HttpClientRequest) =>
-      retrying(
-        send(request, httpClient).pipe(
-          Effect.flatMap((response) => readText(request, response)),
-          Effect.timeoutFail({
-            duration: resolved.requestTimeout,
-            onTimeout: () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
-          })
-        )
-      )
+    const requestTimeoutMillis = Duration.toMillis(resolved.requestTimeout)
+
+    /**
+     * One attempt of a plain call: the whole body within `requestTimeout`. Under the live clock a
+     * timer aborts the request through the signal the HttpClient gives every request (all the
+     * platform's clients honour it), which costs next to nothing; `Effect.timeoutFail` forks two
+     * fibers per call, which cost a busy client a third of its requests/s. Under any other clock
+     * (`TestClock`) the attempt runs in `Effect.timeoutFail`, so tests control the time.
+     */
+    const fetchText = (request: HttpClientRequest.HttpClientRequest) => {
+      const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
+      const attempt = <R>(client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
+        Effect.flatMap(send(request, client), (response) => readText(request, response))
+      return retrying(Effect.clockWith((clock) => {
+        if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
+          return Effect.timeoutFail(attempt(httpClient), { duration: resolved.requestTimeout, onTimeout })
+        }
+        return Effect.flatMap(Scope.make(), (scope) => {
+          let timedOut = false
+          const timer = setTimeout(() => {
+            timedOut = true
+            // the scope's finalizer aborts the request, which fails the attempt where it waits
+            Effect.runFork(Scope.close(scope, Exit.void))
+          }, requestTimeoutMillis)
+          return attempt(scopedClient).pipe(
+            Effect.provideService(Scope.Scope, scope),
+            Effect.onExit((exit) => {
+              clearTimeout(timer)
+              return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+            }),
+            Effect.mapError((error) => timedOut ? onTimeout() : error)
+          )
+        })
+      }))
+    }
 
     const decodeJson = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) => {
-      const decode = Schema.decodeUnknown(schema)
-      const what = `The answer to ${request.method} ${request.url}`
-      return fetchText(request).pipe(
-        Effect.flatMap((text) => parseJson(what, text)),
-        Effect.flatMap((json) => Effect.mapError(decode(json), (error) => decodeErrorFromParseError(what, error)))
-      )
+      const decode = Schema.decodeUnknownEither(schema)
+      const what = () => `The answer to ${request.method} ${request.url}`
+      return Effect.flatMap(fetchText(request), (text) => {
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch (cause) {
+          return Effect.fail(new DecodeError({ message: `${what()} is not valid JSON: ${describeCause(cause)}`, cause }))
+        }
+        const decoded = decode(json)
+        return Either.isRight(decoded)
+          ? Effect.succeed(decoded.right)
+          : Effect.fail(decodeErrorFromParseError(what(), decoded.left))
+      })
     }
 
     const get = (path: string) => HttpClientRequest.get(url(path), { headers: baseHeaders })
 
     /** Encodes the request (nothing is sent if it is invalid) and injects model, hosting, tags. */
-    const buildPost = <Req, ReqI>(post: PostRequest<Req, ReqI>, stream: boolean) =>
-      Schema.encode(post.schema)(post.request).pipe(
-        Effect.mapError((error) => validationErrorFromParseError(error, subjectOf(post.schema))),
-        Effect.flatMap((encoded) => {
-          const body: Record<string, unknown> = { ...(encoded as Record<string, unknown>) }
-          if (post.model !== undefined) body.model = post.model
-          if (resolved.hosting !== undefined) body.hosting = resolved.hosting
-          if (resolved.tags !== undefined) body.tags = resolved.tags
-          if (stream) body.stream = true
-          // free-form fields (tool parameters, JSON schemas) may hold what JSON cannot: a BigInt, a cycle
-          let json: string
-          try {
-            json = JSON.stringify(body)
-          } catch (cause) {
-            const subject = subjectOf(post.schema)
-            return Effect.fail(
-              new ValidationError({
-                path: unserializablePath(body) ?? "",
-                issue: `cannot be sent as JSON (${describeCause(cause).split("\n")[0]})`,
-                ...(subject === undefined ? {} : { subject })
-              })
-            )
-          }
-          const request = HttpClientRequest.post(url(post.path), { headers: baseHeaders }).pipe(
-            HttpClientRequest.bodyText(json, "application/json")
-          )
-          return Effect.succeed(resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request)
-        })
+    const buildPost = <Req, ReqI>(
+      post: PostRequest<Req, ReqI>,
+      stream: boolean
+    ): Either.Either<HttpClientRequest.HttpClientRequest, ValidationError> => {
+      const encoded = Schema.encodeEither(post.schema)(post.request)
+      if (Either.isLeft(encoded)) return Either.left(validationErrorFromParseError(encoded.left, subjectOf(post.schema)))
+      const body: Record<string, unknown> = { ...(encoded.right as Record<string, unknown>) }
+      if (post.model !== undefined) body.model = post.model
+      if (resolved.hosting !== undefined) body.hosting = resolved.hosting
+      if (resolved.tags !== undefined) body.tags = resolved.tags
+      if (stream) body.stream = true
+      // free-form fields (tool parameters, JSON schemas) may hold what JSON cannot: a BigInt, a cycle
+      let json: string
+      try {
+        json = JSON.stringify(body)
+      } catch (cause) {
+        const subject = subjectOf(post.schema)
+        return Either.left(
+          new ValidationError({
+            path: unserializablePath(body) ?? "",
+            issue: `cannot be sent as JSON (${describeCause(cause).split("\n")[0]})`,
+            ...(subject === undefined ? {} : { subject })
+          })
+        )
+      }
+      const request = HttpClientRequest.post(url(post.path), { headers: baseHeaders }).pipe(
+        HttpClientRequest.bodyText(json, "application/json")
       )
+      return Either.right(resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request)
+    }
 
     const idleTimeoutError = () =>
       new RequestTimeoutError({
@@ -504,7 +561,11 @@ const make = (
       options: resolved,
       getJson: (path, schema) => decodeJson(get(path), schema),
       getText: (path) => fetchText(get(path)),
-      post: (post, schema) => Effect.flatMap(buildPost(post, false), (request) => decodeJson(request, schema)),
+      post: (post, schema) =>
+        Effect.suspend(() => {
+          const request = buildPost(post, false)
+          return Either.isLeft(request) ? Effect.fail(request.left) : decodeJson(request.right, schema)
+        }),
       postStream: (post) =>
         Stream.unwrapScoped(Effect.gen(function*() {
           const request = yield* buildPost(post, true)

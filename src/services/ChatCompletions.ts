@@ -19,6 +19,7 @@ import {
   ChatEventAssembler,
   ChatRequest,
   ChatResponse,
+  ChatResponseFromWire,
   type ChatStreamEvent,
   decodeChatChunk
 } from "../schema/Chat.js"
@@ -99,7 +100,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
     const chat = (request: ChatRequest, model?: string) =>
       Effect.flatMap(
         modelOf(request, model),
-        (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model }, ChatResponse)
+        (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model }, ChatResponseFromWire)
       ).pipe(Telemetry.span(http.options, "chat", attributes(request, model), describe))
 
     const chatWithStreaming = (request: ChatRequest, model?: string) =>

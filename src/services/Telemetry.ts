@@ -40,7 +40,9 @@ export interface ResponseAttributes {
 const startAttributes = (request: RequestAttributes, recordContent: boolean): Record<string, unknown> => {
   const attributes: Record<string, unknown> = {
     "gen_ai.system": genAiSystem,
-    "gen_ai.operation.name": request.operation
+    "gen_ai.operation.name": request.operation,
+    // the transport raises it when it retries
+    "aleph_alpha.retry_count": 0
   }
   if (request.model !== undefined) attributes["gen_ai.request.model"] = request.model
   if (request.maxTokens !== undefined) attributes["gen_ai.request.max_tokens"] = request.maxTokens
@@ -78,21 +80,24 @@ export const span = <A = unknown>(
   describe?: (result: A) => ResponseAttributes
 ) =>
 <B extends A, E, R>(effect: Effect.Effect<B, E, R>): Effect.Effect<B, E, R> =>
-  effect.pipe(
-    Effect.tap((result) =>
-      describe === undefined
-        ? Effect.void
-        : Effect.flatMap(
-          Effect.option(Effect.currentSpan),
-          (span) => Effect.sync(() => Option.map(span, (s) => annotateResponse(s, describe(result), options.recordContent)))
-        )
-    ),
-    Effect.withSpan(`AlephAlpha.${method}`, {
+  Effect.useSpan(
+    `AlephAlpha.${method}`,
+    {
       kind: "client",
       // a stack trace per call would cost the hot path more than the span itself
       captureStackTrace: false,
       attributes: startAttributes(request, options.recordContent)
-    })
+    },
+    (span) =>
+      Effect.withParentSpan(
+        describe === undefined
+          ? effect
+          : Effect.map(effect, (result) => {
+            annotateResponse(span, describe(result), options.recordContent)
+            return result
+          }),
+        span
+      )
   )
 
 /**
