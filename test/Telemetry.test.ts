@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Random, Redacted, Stream, TestClock, Tracer } from "effect"
+import { Chunk, Effect, Fiber, Layer, Random, Redacted, Stream, TestClock, Tracer } from "effect"
 import { ChatRequest, Client, CompletionRequest, Message, Prompt, StreamOptions } from "../src/index.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
@@ -137,4 +137,24 @@ describe("telemetry", () => {
       expect(request!.headers.traceparent).toBe(`00-trace-${spans.indexOf(span) + 1}-01`)
     }).pipe(Effect.provide(AlephAlphaTest.layer()), Effect.provide(layer))
   })
+
+  it.effect("under Effect's built-in tracer no span is made: a request carries the caller's traceparent, or none", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const server = yield* FakeServer.FakeServer
+      yield* client.models()
+      const caller = yield* Effect.withSpan(Effect.zipLeft(Effect.orDie(Effect.currentSpan), client.models()), "caller")
+      const [untraced, traced] = yield* server.requests
+      expect(untraced!.headers.traceparent).toBeUndefined()
+      expect(traced!.headers.traceparent).toBe(`00-${caller.traceId}-${caller.spanId}-01`)
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("under Effect's built-in tracer a stream has no span either, and delivers every event", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const events = yield* Stream.runCollect(client.chatWithStreaming(chat))
+      expect(Chunk.size(events)).toBeGreaterThan(0)
+      const [request] = yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)
+      expect(request!.headers.traceparent).toBeUndefined()
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
 })

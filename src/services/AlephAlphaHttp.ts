@@ -2,6 +2,7 @@
  * The one transport every endpoint goes through: request building, auth, retries, timeouts,
  * error mapping and SSE. An endpoint method only names its path, request and response schema.
  */
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -140,6 +141,13 @@ export interface AlephAlphaHttpService {
    * ends it). Decoding the values is the caller's, so hot paths can stay lean.
    */
   readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, AlephAlphaError>
+}
+
+/** A request before its headers, which are added when it is sent (with the trace context of that moment). */
+interface Outgoing {
+  readonly method: "GET" | "POST"
+  readonly url: string
+  readonly body: HttpBody.HttpBody
 }
 
 /** The clock of the live runtime: only under it does a plain attempt time out with a timer. */
@@ -412,25 +420,25 @@ const make = (
     // point, even before the body is pulled) aborts the request and frees the connection.
     const scopedClient = HttpClient.withScope(httpClient)
 
-    /** Adds the W3C `traceparent` of the current span, unless propagation is switched off. */
-    const withTraceContext = (
-      request: HttpClientRequest.HttpClientRequest,
-      fiber: Fiber.RuntimeFiber<unknown, unknown>
-    ) => {
+    /** The headers of a request sent now: with the W3C `traceparent` of the current span, unless propagation is off. */
+    const headersFor = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Readonly<Record<string, string>> => {
       // read from the context: `Effect.currentSpan` would build an exception when there is none
       const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
       return fiber.getFiberRef(HttpClient.currentTracerPropagation) && Option.isSome(span) && span.value._tag === "Span"
-        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
-        : request
+        ? { ...baseHeaders, ...HttpTraceContext.toHeaders(span.value) }
+        : baseHeaders
     }
 
-    /** Sends the request; a non-2xx answer becomes its error (its body read as text). */
+    /**
+     * Sends the request; a non-2xx answer becomes its error (its body read as text). The platform
+     * request is made here with all its headers at once: each later header change copies them all.
+     */
     const send = <R>(
-      request: HttpClientRequest.HttpClientRequest,
+      request: Outgoing,
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
       Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) =>
-        client.execute(withTraceContext(request, fiber))
+        client.execute(HttpClientRequest.make(request.method)(request.url, { headers: headersFor(fiber), body: request.body }))
       ).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
@@ -448,7 +456,7 @@ const make = (
         )
       )
 
-    const readText = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
+    const readText = (request: Outgoing, response: HttpClientResponse.HttpClientResponse) =>
       Effect.mapError(
         response.text,
         (error) => transportError(`Connection lost while reading the answer to ${request.method} ${request.url}`, error)
@@ -470,7 +478,7 @@ const make = (
      * fibers per call, which cost a busy client a third of its requests/s. Under any other clock
      * (`TestClock`) the attempt runs in `Effect.timeoutFail`, so tests control the time.
      */
-    const fetchText = (request: HttpClientRequest.HttpClientRequest) => {
+    const fetchText = (request: Outgoing) => {
       const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
       const attempt = <R>(client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
         Effect.flatMap(send(request, client), (response) => readText(request, response))
@@ -497,7 +505,7 @@ const make = (
       }))
     }
 
-    const decodeJson = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) => {
+    const decodeJson = <A, I>(request: Outgoing, schema: Schema.Schema<A, I>) => {
       const decode = Schema.decodeUnknownEither(schema)
       const what = () => `The answer to ${request.method} ${request.url}`
       return Effect.flatMap(fetchText(request), (text) => {
@@ -514,13 +522,13 @@ const make = (
       })
     }
 
-    const get = (path: string) => HttpClientRequest.get(url(path), { headers: baseHeaders })
+    const get = (path: string): Outgoing => ({ method: "GET", url: url(path), body: HttpBody.empty })
 
     /** Encodes the request (nothing is sent if it is invalid) and injects model, hosting, tags. */
     const buildPost = <Req, ReqI>(
       post: PostRequest<Req, ReqI>,
       stream: boolean
-    ): Either.Either<HttpClientRequest.HttpClientRequest, ValidationError> => {
+    ): Either.Either<Outgoing, ValidationError> => {
       const encoded = Schema.encodeEither(post.schema)(post.request)
       if (Either.isLeft(encoded)) return Either.left(validationErrorFromParseError(encoded.left, subjectOf(post.schema)))
       const body: Record<string, unknown> = { ...(encoded.right as Record<string, unknown>) }
@@ -542,10 +550,11 @@ const make = (
           })
         )
       }
-      const request = HttpClientRequest.post(url(post.path), { headers: baseHeaders }).pipe(
-        HttpClientRequest.bodyText(json, "application/json")
-      )
-      return Either.right(resolved.nice ? HttpClientRequest.setUrlParam(request, "nice", "true") : request)
+      return Either.right({
+        method: "POST",
+        url: url(post.path) + (resolved.nice ? "?nice=true" : ""),
+        body: HttpBody.text(json, "application/json")
+      })
     }
 
     const idleTimeoutError = () =>
