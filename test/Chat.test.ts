@@ -15,7 +15,7 @@ import {
   StreamOptions,
   Tool
 } from "../src/index.js"
-import { ChatResponseFromWire } from "../src/schema/Chat.js"
+import { ChatEventAssembler, ChatResponseFromWire, decodeChatChunk, decodeChatChunkWithSchema } from "../src/schema/Chat.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
 const model = "llama-3.1-8b-instruct"
@@ -421,5 +421,42 @@ describe("the lean chat answer decoder", () => {
       const response = Schema.decodeUnknownSync(ChatResponse)(answer)
       expect(Schema.encodeSync(ChatResponseFromWire)(response)).toStrictEqual(Schema.encodeSync(ChatResponse)(response))
     }), { numRuns: 200 })
+  })
+})
+
+describe("the chat chunk decoder", () => {
+  const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null })
+  const loose = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(null))
+  const chunk = fc.record({
+    choices: maybe(fc.array(fc.record({
+      index: fc.oneof(fc.nat(), fc.double(), loose),
+      finish_reason: fc.oneof(maybe(fc.constantFrom("stop", "length", "content_filter", "tool_calls")), loose),
+      delta: fc.oneof(
+        maybe(fc.record({
+          role: fc.oneof(maybe(fc.constantFrom("assistant", "user", "system", "tool")), loose),
+          content: fc.oneof(maybe(fc.string()), loose),
+          tool_calls: fc.oneof(fc.constant(null), fc.constant([{ index: 0, id: "call_1", function: { name: "f", arguments: "{}" } }]), loose)
+        }, { requiredKeys: [] })),
+        loose
+      ),
+      logprobs: fc.oneof(fc.constant(null), fc.constant({ content: [{ token: "a", logprob: -1, top_logprobs: [] }] }), loose)
+    }, { requiredKeys: [] }), { maxLength: 3 })),
+    usage: fc.oneof(
+      maybe(fc.record({ prompt_tokens: fc.integer(), completion_tokens: fc.oneof(fc.integer(), fc.double()), total_tokens: fc.integer() })),
+      loose
+    )
+  }, { requiredKeys: [] })
+
+  const events = (decoded: Either.Either<unknown, unknown>) => {
+    if (Either.isLeft(decoded)) return "failed"
+    const out: Array<ChatStreamEvent> = []
+    new ChatEventAssembler().push(decoded.right as never, out)
+    return out
+  }
+
+  it("accepts and rejects what the chunk schema does, and yields the same events", () => {
+    fc.assert(fc.property(fc.oneof(chunk, fc.anything()), (value) => {
+      expect(events(decodeChatChunk(value))).toStrictEqual(events(decodeChatChunkWithSchema(value)))
+    }), { numRuns: 2000 })
   })
 })
