@@ -128,6 +128,26 @@ const real = (
 /** Client options for real-time cases: the default policy scaled down to 20 ms, 40 ms, … */
 const fast = (totalRetries: number) => ({ retrySchedule: retrySchedule({ totalRetries, initialDelay: "20 millis" }) })
 
+/**
+ * On loopback with two retries: one `fault` is retried on a fresh connection and gives the whole
+ * answer; the fault on three attempts in a row is a `TransportError`.
+ */
+const recoversThenFails = (kind: Kind, fault: (fields: { readonly times?: number }) => Fault.Fault) =>
+  real({ client: fast(2) }, (h, ref) =>
+    Effect.gen(function*() {
+      yield* h.fake.script(fault({}))
+      const recovered = yield* call(h, kind)
+      expectSameResult(recovered, kind, ref)
+      expect(yield* h.attempts).toHaveLength(2)
+      expect(recovered.elapsed).toBeLessThan(5_000)
+      yield* h.reset
+      yield* h.fake.script(fault({ times: 3 }))
+      const lost = yield* call(h, kind)
+      expect(failureOf(lost.exit)._tag).toBe("TransportError")
+      expect(yield* h.attempts).toHaveLength(3)
+      expect(lost.elapsed).toBeLessThan(5_000)
+    }))
+
 const busy = { error: "Queue full", code: "QUEUE_FULL" }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,20 +252,7 @@ describe("connection reset before headers", () => {
         })))
 
     it.live(`${kind}, on loopback: retried on a fresh connection, then the whole answer; or TransportError`, () =>
-      real({ client: fast(2) }, (h, ref) =>
-        Effect.gen(function*() {
-          yield* h.fake.script(Fault.DropBeforeHeaders())
-          const recovered = yield* call(h, kind)
-          expectSameResult(recovered, kind, ref)
-          expect(yield* h.attempts).toHaveLength(2)
-          expect(recovered.elapsed).toBeLessThan(5_000)
-          yield* h.reset
-          yield* h.fake.script(Fault.DropBeforeHeaders({ times: 3 }))
-          const lost = yield* call(h, kind)
-          expect(failureOf(lost.exit)._tag).toBe("TransportError")
-          expect(yield* h.attempts).toHaveLength(3)
-          expect(lost.elapsed).toBeLessThan(5_000)
-        })))
+      recoversThenFails(kind, Fault.DropBeforeHeaders))
   }
 })
 
@@ -273,20 +280,7 @@ describe("connection reset in the middle of a JSON body", () => {
       })))
 
   it.live("on loopback: TransportError (not DecodeError), retried on a fresh connection", () =>
-    real({ client: fast(2) }, (h, ref) =>
-      Effect.gen(function*() {
-        yield* h.fake.script(Fault.DropMidBody())
-        const recovered = yield* call(h, "plain")
-        expectSameResult(recovered, "plain", ref)
-        expect(yield* h.attempts).toHaveLength(2)
-        expect(recovered.elapsed).toBeLessThan(5_000)
-        yield* h.reset
-        yield* h.fake.script(Fault.DropMidBody({ times: 3 }))
-        const lost = yield* call(h, "plain")
-        expect(failureOf(lost.exit)._tag).toBe("TransportError")
-        expect(yield* h.attempts).toHaveLength(3)
-        expect(lost.elapsed).toBeLessThan(5_000)
-      })))
+    recoversThenFails("plain", Fault.DropMidBody))
 })
 
 describe("connection reset after some stream events", () => {
