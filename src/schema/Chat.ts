@@ -305,6 +305,13 @@ export class ChatResponse extends Schema.Class<ChatResponse>("aleph-alpha-client
   }
 }
 
+/** `usage` as the wire sends it, in answers and in stream chunks. */
+const UsageWire = Schema.Struct({
+  prompt_tokens: Schema.Int,
+  completion_tokens: Schema.Int,
+  total_tokens: Schema.Int
+})
+
 // The answer as the wire sends it: plain structs, compiled once, wrapped in the classes without
 // re-validation (DESIGN §5, hot path). Measured: 8 µs per answer instead of 34 µs through the
 // nested classes. What is rare (tool calls, log-probabilities) keeps its class schema.
@@ -319,11 +326,7 @@ const ChatResponseWire = Schema.Struct({
   created: Schema.optional(Schema.Int),
   model: Schema.optional(Schema.String),
   system_fingerprint: Schema.optional(Schema.NullOr(Schema.String)),
-  usage: Schema.optional(Schema.NullOr(Schema.Struct({
-    prompt_tokens: Schema.Int,
-    completion_tokens: Schema.Int,
-    total_tokens: Schema.Int
-  })))
+  usage: Schema.optional(Schema.NullOr(UsageWire))
 })
 
 /**
@@ -504,11 +507,7 @@ const ChatChunkWire = Schema.Struct({
       content: Schema.optional(Schema.NullOr(Schema.Array(WireLogprob)))
     })))
   })))),
-  usage: Schema.optional(Schema.NullOr(Schema.Struct({
-    prompt_tokens: Schema.Int,
-    completion_tokens: Schema.Int,
-    total_tokens: Schema.Int
-  })))
+  usage: Schema.optional(Schema.NullOr(UsageWire))
 })
 
 /** The chunk schema itself. @internal for tests */
@@ -553,7 +552,7 @@ const isPlainTextChunk = (value: unknown): value is ChatChunkWire => {
 
 /**
  * Decodes one parsed chunk; the caller maps the `ParseError`. Plain text chunks, nearly all of
- * a stream, are checked by hand (0.3 µs against 6.7 µs through the schema, which is a third of
+ * a stream, are checked by hand (0.03 µs against 6.7 µs through the schema, which is a third of
  * a chat stream's cost per event); anything else goes through the schema.
  * @internal used by `ChatCompletions`
  */

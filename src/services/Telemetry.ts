@@ -62,6 +62,14 @@ const startAttributes = (request: RequestAttributes, recordContent: boolean): Re
   return attributes
 }
 
+/** The options of every method's span. */
+const spanOptions = (request: RequestAttributes, options: TelemetryOptions): Tracer.SpanOptions => ({
+  kind: "client",
+  // a stack trace per call would cost the hot path more than the span itself
+  captureStackTrace: false,
+  attributes: startAttributes(request, options.recordContent)
+})
+
 /** Writes the response's attributes onto `span`, synchronously. */
 export const annotateResponse = (span: Tracer.Span, response: ResponseAttributes, recordContent: boolean): void => {
   if (response.finishReasons !== undefined) span.attribute("gen_ai.response.finish_reasons", response.finishReasons)
@@ -91,15 +99,7 @@ export const span = <A = unknown>(
 ) =>
 <B extends A, E, R>(effect: Effect.Effect<B, E, R>): Effect.Effect<B, E, R> =>
   whenTraced(effect, () =>
-    Effect.useSpan(
-    `AlephAlpha.${method}`,
-    {
-      kind: "client",
-      // a stack trace per call would cost the hot path more than the span itself
-      captureStackTrace: false,
-      attributes: startAttributes(request, options.recordContent)
-    },
-    (span) =>
+    Effect.useSpan(`AlephAlpha.${method}`, spanOptions(request, options), (span) =>
       Effect.withParentSpan(
         describe === undefined
           ? effect
@@ -108,8 +108,7 @@ export const span = <A = unknown>(
             return result
           }),
         span
-      )
-  ))
+      )))
 
 /**
  * Runs `stream` in the span `AlephAlpha.<method>`: the time to the first event is recorded as
@@ -126,12 +125,7 @@ export const streamSpan = <A>(
   Stream.unwrap(whenTraced(Effect.succeed(stream), () =>
     Effect.succeed(
       observed(stream, observe, options).pipe(
-        Stream.withSpan(`AlephAlpha.${method}`, {
-          kind: "client",
-          // a stack trace per call would cost the hot path more than the span itself
-          captureStackTrace: false,
-          attributes: startAttributes(request, options.recordContent)
-        })
+        Stream.withSpan(`AlephAlpha.${method}`, spanOptions(request, options))
       )
     )))
 
