@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Exit, Fiber, Option, Stream, TestClock } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
+import fc from "fast-check"
 import {
   type BatchProgress,
   BatchSemanticEmbeddingRequest,
@@ -20,6 +21,12 @@ import {
   TextControl,
   Tokens
 } from "../src/index.js"
+import {
+  BatchSemanticEmbeddingResponseFromWire,
+  EmbeddingResponseFromWire,
+  InstructableEmbeddingResponseFromWire,
+  SemanticEmbeddingResponseFromWire
+} from "../src/schema/Embedding.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
 const model = "luminous-base"
@@ -542,3 +549,97 @@ describe("bad embedding input", () => {
       yield* nothingSent
     }).pipe(Effect.provide(AlephAlphaTest.layer())))
 })
+
+describe("the lean embedding answer decoders", () => {
+  const vector = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 8 })
+  const common = {
+    model_version: fc.string(),
+    num_tokens_prompt_total: fc.integer(),
+    message: fc.option(fc.string(), { nil: null })
+  }
+  const required = (field: string) => ({ requiredKeys: ["model_version", "num_tokens_prompt_total", field] as Array<never> })
+  const cases = [
+    {
+      name: "EmbeddingResponse",
+      viaClass: EmbeddingResponse,
+      viaWire: EmbeddingResponseFromWire,
+      answer: fc.record({
+        ...common,
+        embeddings: fc.dictionary(fc.string(), fc.dictionary(fc.string(), vector)),
+        tokens: fc.option(fc.array(fc.string()), { nil: null })
+      }, required("embeddings"))
+    },
+    {
+      name: "SemanticEmbeddingResponse",
+      viaClass: SemanticEmbeddingResponse,
+      viaWire: SemanticEmbeddingResponseFromWire,
+      answer: fc.record({ ...common, embedding: vector }, required("embedding"))
+    },
+    {
+      name: "BatchSemanticEmbeddingResponse",
+      viaClass: BatchSemanticEmbeddingResponse,
+      viaWire: BatchSemanticEmbeddingResponseFromWire,
+      answer: fc.record({ ...common, embeddings: fc.array(vector, { maxLength: 4 }) }, required("embeddings"))
+    },
+    {
+      name: "InstructableEmbeddingResponse",
+      viaClass: InstructableEmbeddingResponse,
+      viaWire: InstructableEmbeddingResponseFromWire,
+      answer: fc.record({ ...common, embedding: vector }, required("embedding"))
+    }
+  ] as const
+  // a bad element inside a vector, or a whole field replaced by anything
+  const badElement = fc.oneof(fc.constant(Number.NaN), fc.constant(null), fc.string(), fc.constant(Infinity))
+
+  for (const { answer, name, viaClass, viaWire } of cases) {
+    const expected = Schema.decodeUnknownEither(viaClass as Schema.Schema<unknown, unknown>)
+    const actual = Schema.decodeUnknownEither(viaWire as Schema.Schema<unknown, unknown>)
+    const answers: fc.Arbitrary<unknown> = fc.oneof(
+      answer,
+      fc.anything(),
+      fc.tuple(answer, fc.constantFrom(...Object.keys(viaClass.fields).map(snake), "embedding", "embeddings"), fc.anything())
+        .map(([a, key, value]) => ({ ...a, [key]: value })),
+      fc.tuple(answer, badElement).map(([a, bad]) => withBadElement(a, bad))
+    )
+
+    it(`decodes every ${name} exactly as the class's own schema does, and fails where it fails`, () => {
+      fc.assert(
+        fc.property(answers, (input) => {
+          const want = expected(input)
+          const got = actual(input)
+          expect(got._tag).toBe(want._tag)
+          if (Either.isRight(want) && Either.isRight(got)) {
+            expect(got.right).toStrictEqual(want.right)
+            expect(got.right).toBeInstanceOf(viaClass)
+          }
+        }),
+        { numRuns: 300 }
+      )
+    })
+
+    it(`encodes a ${name} back to what the class's own schema encodes`, () => {
+      fc.assert(
+        fc.property(answer, (input) => {
+          const response = Schema.decodeUnknownSync(viaClass as Schema.Schema<unknown, unknown>)(input)
+          expect(Schema.encodeSync(viaWire as Schema.Schema<unknown, unknown>)(response)).toStrictEqual(
+            Schema.encodeSync(viaClass as Schema.Schema<unknown, unknown>)(response)
+          )
+        }),
+        { numRuns: 100 }
+      )
+    })
+  }
+})
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+/** The answer with one vector element replaced by `bad` (in the first vector it holds). */
+const withBadElement = (answer: Record<string, unknown>, bad: unknown): Record<string, unknown> => {
+  const replace = (vector: ReadonlyArray<unknown>) => vector.length === 0 ? [bad] : [bad, ...vector.slice(1)]
+  if (Array.isArray(answer.embedding)) return { ...answer, embedding: replace(answer.embedding) }
+  if (Array.isArray(answer.embeddings)) {
+    return { ...answer, embeddings: answer.embeddings.length === 0 ? [[bad]] : [replace(answer.embeddings[0]), ...answer.embeddings.slice(1)] }
+  }
+  const layers = answer.embeddings as Record<string, Record<string, ReadonlyArray<unknown>>>
+  return { ...answer, embeddings: { ...layers, layer_0: { mean: [bad] } } }
+}

@@ -355,3 +355,43 @@ describe("Prompt round trip", () => {
     )
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// property: plain text prompts are written by hand, exactly as the item schemas write them
+// ---------------------------------------------------------------------------------------------
+
+/** Text items as `new Text(props, true)` lets untyped code build them: any field may be wrong. */
+const looseText = fc.record({
+  type: fc.oneof(fc.constant("text"), fc.constant("token_ids"), fc.constant(undefined)),
+  text: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined), fc.constant(null)),
+  controls: fc.oneof(
+    fc.constant([]),
+    fc.array(textControl, { maxLength: 2 }),
+    fc.constant(undefined),
+    fc.constant("none"),
+    fc.constant([{ start: -1, length: 1, factor: 1 }])
+  )
+}, { requiredKeys: [] }).map((props) => new Text(props as never, true))
+
+const plainText = fc.string().map((text) => Text.fromText(text))
+
+describe("Prompt encoding of plain text", () => {
+  it("gives the same wire JSON or the same rejection as encoding every item through PromptItem", () => {
+    const throughItems = Schema.encodeEither(Schema.Array(PromptItemSchema))
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 4, arbitrary: plainText }, { weight: 1, arbitrary: looseText }, { weight: 1, arbitrary: item }), {
+          maxLength: 6
+        }),
+        (items) => {
+          const prompt = new Prompt(items, true)
+          const expected = throughItems(prompt.items)
+          const actual = Schema.encodeEither(Prompt)(prompt)
+          expect(Either.isRight(actual)).toBe(Either.isRight(expected))
+          if (Either.isRight(actual) && Either.isRight(expected)) expect(json(actual.right)).toBe(json(expected.right))
+        }
+      ),
+      { numRuns: 2_000 }
+    )
+  })
+})

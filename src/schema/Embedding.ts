@@ -312,6 +312,85 @@ export class InstructableEmbeddingResponse
 {}
 
 // ---------------------------------------------------------------------------------------------
+// lean decoding of the answers with vectors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A response class decoded from its flat wire struct, then built without re-validation. Through
+ * the class's own schema every vector is checked twice (renaming a snake_case field validates
+ * the renamed struct's type side again), which doubled the decode time of a batch answer.
+ * `names` maps each wire key to its field name, in the class's field order.
+ */
+const fromWire = <Self, I>(
+  Class: Schema.Schema<Self, I> & (new(props: any, disableValidation: true) => Self),
+  wireFields: Schema.Struct.Fields,
+  names: Readonly<Record<string, string>>
+): Schema.Schema<Self, I> =>
+  Schema.transform(Schema.Struct(wireFields), Schema.typeSchema(Class), {
+    strict: false,
+    decode: (wire: Record<string, unknown>) => {
+      const props: Record<string, unknown> = {}
+      for (const key in names) if (key in wire) props[names[key]!] = wire[key]
+      return new Class(props, true)
+    },
+    encode: (self: any) => {
+      const wire: Record<string, unknown> = {}
+      for (const key in names) if (names[key]! in self) wire[key] = self[names[key]!]
+      return wire
+    }
+  }) as any
+
+const answerFields = {
+  model_version: Schema.String,
+  num_tokens_prompt_total: Schema.Int,
+  message
+}
+const singleNames = {
+  model_version: "modelVersion",
+  embedding: "embedding",
+  num_tokens_prompt_total: "numTokensPromptTotal",
+  message: "message"
+}
+
+/** @internal the decoder `embed` uses: the same result as `EmbeddingResponse`'s own schema. */
+export const EmbeddingResponseFromWire = fromWire(EmbeddingResponse, {
+  ...answerFields,
+  embeddings: EmbeddingResponse.fields.embeddings,
+  tokens: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
+}, {
+  model_version: "modelVersion",
+  embeddings: "embeddings",
+  tokens: "tokens",
+  num_tokens_prompt_total: "numTokensPromptTotal",
+  message: "message"
+})
+
+/** @internal the decoder `semanticEmbed` uses: the same result as `SemanticEmbeddingResponse`'s own schema. */
+export const SemanticEmbeddingResponseFromWire = fromWire(
+  SemanticEmbeddingResponse,
+  { ...answerFields, embedding: EmbeddingVector },
+  singleNames
+)
+
+/** @internal the decoder `batchSemanticEmbed` uses: the same result as `BatchSemanticEmbeddingResponse`'s own schema. */
+export const BatchSemanticEmbeddingResponseFromWire = fromWire(
+  BatchSemanticEmbeddingResponse,
+  {
+    model_version: Schema.String,
+    embeddings: Schema.Array(EmbeddingVector),
+    num_tokens_prompt_total: Schema.Int
+  },
+  { model_version: "modelVersion", embeddings: "embeddings", num_tokens_prompt_total: "numTokensPromptTotal" }
+)
+
+/** @internal the decoder `instructableEmbed` uses: the same result as `InstructableEmbeddingResponse`'s own schema. */
+export const InstructableEmbeddingResponseFromWire = fromWire(
+  InstructableEmbeddingResponse,
+  { ...answerFields, embedding: EmbeddingVector },
+  singleNames
+)
+
+// ---------------------------------------------------------------------------------------------
 // embeddings (§4.7, OpenAI-compatible)
 // ---------------------------------------------------------------------------------------------
 

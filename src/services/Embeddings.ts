@@ -12,16 +12,20 @@ import {
   type BatchSemanticEmbedOptions,
   BatchSemanticEmbeddingRequest,
   BatchSemanticEmbeddingResponse,
+  BatchSemanticEmbeddingResponseFromWire,
   EmbeddingRequest,
-  EmbeddingResponse,
+  type EmbeddingResponse,
+  EmbeddingResponseFromWire,
   EmbeddingV2Request,
   EmbeddingV2Response,
   type EmbeddingVector,
   InstructableEmbeddingRequest,
-  InstructableEmbeddingResponse,
+  type InstructableEmbeddingResponse,
+  InstructableEmbeddingResponseFromWire,
   type SemanticEmbeddingBatch,
   SemanticEmbeddingRequest,
-  SemanticEmbeddingResponse
+  type SemanticEmbeddingResponse,
+  SemanticEmbeddingResponseFromWire
 } from "../schema/Embedding.js"
 import { validationErrorFromParseError } from "../schema/SafeClass.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
@@ -134,7 +138,10 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         const send = (offset: number): Effect.Effect<SemanticEmbeddingBatch, AlephAlphaError> => {
           const size = Math.min(batchSize, total - offset)
           const body = size === total ? encoded : { ...encoded, prompts: encoded.prompts.slice(offset, offset + size) }
-          return http.post({ path: "batch_semantic_embed", schema: EncodedBody, request: body, model }, BatchSemanticEmbeddingResponse)
+          return http.post(
+            { path: "batch_semantic_embed", schema: EncodedBody, request: body, model },
+            BatchSemanticEmbeddingResponseFromWire
+          )
             .pipe(
               Effect.flatMap((response) => {
                 if (response.embeddings.length !== size) {
@@ -175,11 +182,11 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
 
     return {
       embed: (request, model) =>
-        http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponse).pipe(
+        http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponseFromWire).pipe(
           Telemetry.span(http.options, "embed", embeddings(model), usage)
         ),
       semanticEmbed: (request, model) =>
-        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponse)
+        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponseFromWire)
           .pipe(Telemetry.span(http.options, "semanticEmbed", embeddings(model), usage)),
       batchSemanticEmbed: (request, model, options) =>
         Effect.suspend(() => {
@@ -220,7 +227,7 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
       instructableEmbed: (request, model) =>
         http.post(
           { path: "instructable_embed", schema: InstructableEmbeddingRequest, request, model },
-          InstructableEmbeddingResponse
+          InstructableEmbeddingResponseFromWire
         ).pipe(Telemetry.span(http.options, "instructableEmbed", embeddings(model), usage)),
       embeddings: (request, model) =>
         http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model }, EmbeddingV2Response).pipe(
