@@ -95,8 +95,14 @@ const warm = async (candidates: ReadonlyArray<Candidate>, run: (candidate: Candi
   }
 }
 
+interface EmbedRun {
+  readonly wallMs: number
+  readonly maxRssMiB: number
+  readonly embeddings: number
+}
+
 const embedRun = (candidate: "client" | "raw", url: string) =>
-  new Promise<{ wallMs: number; maxRssMiB: number; embeddings: number }>((resolve, reject) => {
+  new Promise<EmbedRun>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "embed.ts"), candidate, url], {
       stdio: ["ignore", "pipe", "inherit"]
     })
@@ -106,18 +112,29 @@ const embedRun = (candidate: "client" | "raw", url: string) =>
     child.on("exit", (code) => code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`embed ${candidate} exited ${code}`)))
   })
 
-/** Median wall time of importing `entry` in 10 fresh processes (built JavaScript). */
-const coldImport = (specifier: string) => {
-  const times: Array<number> = []
-  for (let i = 0; i < (quick ? 3 : 10); i++) {
-    const out = execFileSync(process.execPath, [
+/** Wall time of importing `specifier` in a fresh process (built JavaScript). */
+const importTime = (specifier: string) =>
+  Number(
+    execFileSync(process.execPath, [
       "--input-type=module",
       "-e",
       `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t)`
-    ], { cwd: root, encoding: "utf8" })
-    times.push(Number(out.trim()))
+    ], { cwd: root, encoding: "utf8" }).trim()
+  )
+
+/**
+ * Imports each specifier in a fresh process, 10 rounds (3 when quick), the order rotated every
+ * round; returns each one's samples, in round order, so that ratios are formed per round.
+ */
+const coldImports = (specifiers: ReadonlyArray<string>) => {
+  const samples = specifiers.map(() => [] as Array<number>)
+  for (let round = 0; round < (quick ? 3 : 10); round++) {
+    for (let k = 0; k < specifiers.length; k++) {
+      const i = (round + k) % specifiers.length
+      samples[i]!.push(importTime(specifiers[i]!))
+    }
   }
-  return median(times)
+  return samples
 }
 
 /** The effect and @effect/platform modules that the built package loads at import, statically. */
@@ -173,12 +190,16 @@ const main = async () => {
 
   // 4. batch embedding, a fresh process per run for its peak RSS
   pin(server.pid, 1)
-  const embed = { client: [] as Array<{ wallMs: number; maxRssMiB: number }>, raw: [] as Array<{ wallMs: number; maxRssMiB: number }> }
+  const embed = { client: [] as Array<EmbedRun>, raw: [] as Array<EmbedRun> }
   const wallRatios: Array<number> = []
   const rssRatios: Array<number> = []
   for (let round = 0; round < (quick ? 1 : rounds); round++) {
-    const a = await embedRun("client", url)
-    const b = await embedRun("raw", url)
+    // who goes first alternates, so that an order effect cancels out
+    const first = round % 2 === 0 ? "client" : "raw"
+    const runs = { [first]: await embedRun(first, url) } as Record<"client" | "raw", EmbedRun>
+    const second = first === "client" ? "raw" : "client"
+    runs[second] = await embedRun(second, url)
+    const { client: a, raw: b } = runs
     if (a.embeddings !== 10_000 || b.embeddings !== 10_000) throw new Error("an embedding run lost results")
     embed.client.push(a)
     embed.raw.push(b)
@@ -193,11 +214,17 @@ const main = async () => {
   const modules = effectModulesOf(path.join(root, "dist/index.js"))
   const entry = path.join(os.tmpdir(), `aleph-alpha-effect-modules-${process.pid}.mjs`)
   fs.writeFileSync(entry, modules.map((m) => `import ${JSON.stringify(import.meta.resolve(m))}`).join("\n") + "\n")
-  const coldPackage = coldImport(path.join(root, "dist/index.js"))
-  const coldEffect = coldImport(entry)
-  const coldOpenai = coldImport(import.meta.resolve("openai"))
+  const [packageTimes, effectTimes, openaiTimes] = coldImports([
+    path.join(root, "dist/index.js"),
+    entry,
+    import.meta.resolve("openai")
+  ]) as [Array<number>, Array<number>, Array<number>]
   fs.rmSync(entry)
-  console.log(`cold import: package ${fmt(coldPackage)} ms, its ${modules.length} Effect modules alone ${fmt(coldEffect)} ms, openai ${fmt(coldOpenai)} ms`)
+  const coldPackage = median(packageTimes)
+  const coldEffect = median(effectTimes)
+  const coldOpenai = median(openaiTimes)
+  const coldRatio = median(packageTimes.map((time, round) => time / effectTimes[round]!))
+  console.log(`cold import: package ${fmt(coldPackage)} ms, its ${modules.length} Effect modules alone ${fmt(coldEffect)} ms (${fmt(coldRatio, 2)}×), openai ${fmt(coldOpenai)} ms`)
 
   const table = [
     `# Benchmark results`,
@@ -219,11 +246,11 @@ const main = async () => {
     `| wall time, ms | ${fmt(median(embed.client.map((r) => r.wallMs)))} | ${fmt(median(embed.raw.map((r) => r.wallMs)))} | ${fmt(median(wallRatios), 2)} |`,
     `| peak RSS, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB)))} | ${fmt(median(rssRatios), 2)} |`,
     ``,
-    `| cold import (median of ${quick ? 3 : 10} fresh processes, built JavaScript) | ms |`,
+    `| cold import (median of ${quick ? 3 : 10} fresh processes each, alternating; built JavaScript) | ms |`,
     `|---|---|`,
     `| aleph-alpha-client | ${fmt(coldPackage)} |`,
     `| the ${modules.length} effect / @effect/platform modules it loads, alone | ${fmt(coldEffect)} |`,
-    `| ratio | ${fmt(coldPackage / coldEffect, 2)} |`,
+    `| ratio (median of the per-round ratios) | ${fmt(coldRatio, 2)} |`,
     `| openai | ${fmt(coldOpenai)} |`,
     ``
   ].join("\n")
