@@ -1,7 +1,7 @@
 // The contestants of `npm run bench`: this client through `Client` (Effect) and `AsyncClient`,
 // the openai SDK, and raw undici (the ceiling). Each exposes the same operations.
 import Undici from "@effect/platform-node/Undici"
-import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, Stream, Tracer } from "effect"
 import OpenAI from "openai"
 import {
   AlephAlphaHttp,
@@ -48,15 +48,60 @@ const promiseLoop = async (call: () => Promise<unknown>, concurrency: number, de
   return done
 }
 
-export const effectClient = async (url: string): Promise<Candidate> => {
+/**
+ * A tracer as an application installs one (an OpenTelemetry SDK, say), minus the export: it
+ * keeps each span's attributes and counts the spans that end. Telemetry is on under it.
+ */
+const recordingTracer = () => {
+  let ended = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: Math.random().toString(16).slice(2, 18).padEnd(16, "0"),
+        traceId: parent._tag === "Some" ? parent.value.traceId : Math.random().toString(16).slice(2, 18).padEnd(32, "0"),
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (endTime, exit) => {
+          ;(span as { status: Tracer.SpanStatus }).status = { _tag: "Ended", startTime, endTime, exit }
+          ended++
+        },
+        attribute: (key, value) => {
+          attributes.set(key, value)
+        },
+        event: () => {},
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { layer: Layer.setTracer(tracer), ended: () => ended }
+}
+
+export const effectClient = async (url: string, options: { readonly traced?: boolean } = {}): Promise<Candidate> => {
+  const tracer = options.traced === true ? recordingTracer() : undefined
   const runtime = ManagedRuntime.make(
     Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(
-      Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 100 }))
+      Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 100 })),
+      Layer.provideMerge(tracer?.layer ?? Layer.empty)
     )
   )
   const client = await runtime.runPromise(Client)
+  if (tracer !== undefined) {
+    // telemetry must really be on: a call ends one span
+    await runtime.runPromise(client.chat(chatRequest))
+    if (tracer.ended() !== 1) throw new Error(`the recording tracer saw ${tracer.ended()} spans for one call`)
+  }
   return {
-    name: "Client (Effect)",
+    name: tracer === undefined ? "Client (Effect)" : "Client, traced",
     chatLoop: (concurrency, deadline) =>
       runtime.runPromise(Effect.gen(function*() {
         let done = 0

@@ -164,10 +164,12 @@ const main = async () => {
   console.log(`${rounds} rounds, ${windowMs} ms windows, ${warmupMs} ms warm-up per candidate\n`)
 
   const effect = await effectClient(url)
+  // telemetry on: an application tracer installed, so every call runs in its span
+  const traced = await effectClient(url, { traced: true })
   const promise = asyncClient(url)
   const openai = openaiSdk(url)
   const raw = rawUndici(url)
-  const all = [effect, promise, openai, raw]
+  const all = [effect, traced, promise, openai, raw]
   const rows: Array<Row> = []
 
   // 1. non-streaming chat
@@ -183,7 +185,7 @@ const main = async () => {
   pin(server.pid, 1)
   await warm(all, (c) => c.chatStream!())
   rows.push(await compare("chat stream, events/s", all, (c) => rate(c.chatStream!, windowMs), "openai SDK"))
-  const completionCandidates = [effect, raw]
+  const completionCandidates = [effect, traced, raw]
   await warm(completionCandidates, (c) => c.completionStream!())
   rows.push(await compare("completion stream, events/s", completionCandidates, (c) => rate(c.completionStream!, windowMs), "raw undici"))
   await Promise.all(all.map((c) => c.close()))
@@ -234,12 +236,15 @@ const main = async () => {
     `${windowMs} ms windows after a ${warmupMs} ms warm-up per candidate, candidates alternating; medians, and the median`,
     `of the per-round ratios.`,
     ``,
-    `| measurement | Client (Effect) | AsyncClient | openai SDK | raw undici | Client ÷ openai | AsyncClient ÷ openai | Client ÷ raw |`,
-    `|---|---|---|---|---|---|---|---|`,
+    `"Client, traced" is the same \`Client\` with an application tracer installed (telemetry on: a span`,
+    `per call, with its attributes, and the trace context sent).`,
+    ``,
+    `| measurement | Client (Effect) | Client, traced | AsyncClient | openai SDK | raw undici | Client ÷ openai | Client, traced ÷ openai | AsyncClient ÷ openai | Client ÷ raw |`,
+    `|---|---|---|---|---|---|---|---|---|---|`,
     ...rows.slice(0, 3).map((row) =>
-      `| ${row.label} | ${fmt(row.values["Client (Effect)"]!)} | ${fmt(row.values["AsyncClient"]!)} | ${fmt(row.values["openai SDK"]!)} | ${fmt(row.values["raw undici"]!)} | ${fmt(row.ratios["Client (Effect)"]!, 2)} | ${fmt(row.ratios["AsyncClient"]!, 2)} | ${fmt(row.values["Client (Effect)"]! / row.values["raw undici"]!, 2)} |`
+      `| ${row.label} | ${fmt(row.values["Client (Effect)"]!)} | ${fmt(row.values["Client, traced"]!)} | ${fmt(row.values["AsyncClient"]!)} | ${fmt(row.values["openai SDK"]!)} | ${fmt(row.values["raw undici"]!)} | ${fmt(row.ratios["Client (Effect)"]!, 2)} | ${fmt(row.ratios["Client, traced"]!, 2)} | ${fmt(row.ratios["AsyncClient"]!, 2)} | ${fmt(row.values["Client (Effect)"]! / row.values["raw undici"]!, 2)} |`
     ),
-    `| ${rows[3]!.label} | ${fmt(rows[3]!.values["Client (Effect)"]!)} | | | ${fmt(rows[3]!.values["raw undici"]!)} | | | ${fmt(rows[3]!.ratios["Client (Effect)"]!, 2)} |`,
+    `| ${rows[3]!.label} | ${fmt(rows[3]!.values["Client (Effect)"]!)} | ${fmt(rows[3]!.values["Client, traced"]!)} | | | ${fmt(rows[3]!.values["raw undici"]!)} | | | | ${fmt(rows[3]!.ratios["Client (Effect)"]!, 2)} |`,
     ``,
     `| batch embedding (10,000 prompts, batches of 100, 8 at a time, 5 ms latency, 5120 floats) | Client | raw undici loop | ratio |`,
     `|---|---|---|---|`,
