@@ -126,15 +126,20 @@ describe("telemetry", () => {
     }).pipe(Effect.provide(AlephAlphaTest.layer({ client: { recordContent: true } })), Effect.provide(layer))
   })
 
-  it.effect("requests carry the W3C traceparent of the method's span", () => {
+  it.effect("requests carry the W3C traceparent of the method's span, for a GET and for POSTs", () => {
     const { layer, spans } = recording()
     return Effect.gen(function*() {
       const client = yield* Client
       yield* client.models()
-      const [request] = yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)
-      const span = named(spans, "AlephAlpha.models")
-      expect(request!.headers.traceparent).toMatch(/^00-trace-\d+-01$/)
-      expect(request!.headers.traceparent).toBe(`00-trace-${spans.indexOf(span) + 1}-01`)
+      yield* client.complete(completion, "luminous-base")
+      yield* client.chat(chat)
+      const requests = yield* Effect.flatMap(FakeServer.FakeServer, (server) => server.requests)
+      expect(requests).toHaveLength(3)
+      for (const [request, name] of requests.map((r, i) => [r, ["models", "complete", "chat"][i]] as const)) {
+        const span = named(spans, `AlephAlpha.${name}`)
+        expect(request.headers.traceparent).toMatch(/^00-trace-\d+-01$/)
+        expect(request.headers.traceparent).toBe(`00-trace-${spans.indexOf(span) + 1}-01`)
+      }
     }).pipe(Effect.provide(AlephAlphaTest.layer()), Effect.provide(layer))
   })
 

@@ -124,6 +124,11 @@ export interface PostRequest<Req, ReqI> {
   readonly request: Req
   /** Injected as `model`, overwriting a `model` the request may carry. */
   readonly model?: string | undefined
+  /**
+   * The endpoint method's span (`Telemetry.call`): its trace context is sent and the retry
+   * count goes onto it. Default: the current span.
+   */
+  readonly span?: Tracer.Span | undefined
 }
 
 /** The transport's interface. */
@@ -150,6 +155,8 @@ interface Outgoing {
   readonly method: "GET" | "POST"
   readonly url: string
   readonly body: HttpBody.HttpBody
+  /** Where the trace context and the retry count come from and go; default: the current span. */
+  readonly span?: Tracer.Span | undefined
 }
 
 /** The clock of the live runtime: only under it does a plain attempt time out with a timer. */
@@ -390,45 +397,54 @@ const make = (
     const url = (path: string) => resolved.host + path
 
     // The schedule's driver is built at the first retryable failure, not on every call: most
-    // calls never retry. The retry count goes onto the current span, the endpoint method's
-    // (Telemetry.ts), which starts at 0.
-    const retrying = <A, R>(attempt: Effect.Effect<A, AlephAlphaError, R>): Effect.Effect<A, AlephAlphaError, R> =>
+    // calls never retry. The retry count goes onto the endpoint method's span (Telemetry.ts),
+    // which starts at 0: the request's own, or else the current span.
+    const retrying = <A, R>(
+      request: Outgoing,
+      attempt: Effect.Effect<A, AlephAlphaError, R>
+    ): Effect.Effect<A, AlephAlphaError, R> =>
       Effect.catchAll(attempt, (error) =>
         isRetryable(error)
-          ? Effect.flatMap(Schedule.driver(resolved.retrySchedule), (driver) => retryLoop(attempt, driver, error, 0))
+          ? Effect.flatMap(Schedule.driver(resolved.retrySchedule), (driver) => retryLoop(request, attempt, driver, error, 0))
           : Effect.fail(error))
 
     const retryLoop = <A, R>(
+      request: Outgoing,
       attempt: Effect.Effect<A, AlephAlphaError, R>,
       driver: Schedule.ScheduleDriver<unknown, AlephAlphaError>,
       error: AlephAlphaError,
       retries: number
     ): Effect.Effect<A, AlephAlphaError, R> =>
       Effect.matchEffect(driver.next(error), {
-        onFailure: () => Effect.zipRight(annotateRetries(retries), Effect.fail(error)),
+        onFailure: () => Effect.zipRight(annotateRetries(request, retries), Effect.fail(error)),
         onSuccess: () =>
           Effect.matchEffect(attempt, {
             onFailure: (next) =>
               isRetryable(next)
-                ? retryLoop(attempt, driver, next, retries + 1)
-                : Effect.zipRight(annotateRetries(retries + 1), Effect.fail(next)),
-            onSuccess: (value) => Effect.as(annotateRetries(retries + 1), value)
+                ? retryLoop(request, attempt, driver, next, retries + 1)
+                : Effect.zipRight(annotateRetries(request, retries + 1), Effect.fail(next)),
+            onSuccess: (value) => Effect.as(annotateRetries(request, retries + 1), value)
           })
       })
 
-    const annotateRetries = (retries: number) => Effect.annotateCurrentSpan("aleph_alpha.retry_count", retries)
+    const annotateRetries = ({ span }: Outgoing, retries: number) =>
+      span === undefined
+        ? Effect.annotateCurrentSpan("aleph_alpha.retry_count", retries)
+        : Effect.sync(() => span.attribute("aleph_alpha.retry_count", retries))
 
     // Streams tie their request to a scope: closing it (end, failure, interruption at any
     // point, even before the body is pulled) aborts the request and frees the connection.
     const scopedClient = HttpClient.withScope(httpClient)
 
-    /** The headers of a request sent now: with the W3C `traceparent` of the current span, unless propagation is off. */
-    const headersFor = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Readonly<Record<string, string>> => {
+    /**
+     * The headers of a request sent now: with the W3C `traceparent` of the request's span (or
+     * else the current span), unless propagation is off.
+     */
+    const headersFor = (request: Outgoing, fiber: Fiber.RuntimeFiber<unknown, unknown>): Readonly<Record<string, string>> => {
+      if (!fiber.getFiberRef(HttpClient.currentTracerPropagation)) return baseHeaders
       // read from the context: `Effect.currentSpan` would build an exception when there is none
-      const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
-      return fiber.getFiberRef(HttpClient.currentTracerPropagation) && Option.isSome(span) && span.value._tag === "Span"
-        ? { ...baseHeaders, ...HttpTraceContext.toHeaders(span.value) }
-        : baseHeaders
+      const span = request.span ?? Option.getOrUndefined(Context.getOption(fiber.currentContext, Tracer.ParentSpan))
+      return span?._tag === "Span" ? { ...baseHeaders, ...HttpTraceContext.toHeaders(span) } : baseHeaders
     }
 
     /**
@@ -440,7 +456,7 @@ const make = (
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
       Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) =>
-        client.execute(HttpClientRequest.make(request.method)(request.url, { headers: headersFor(fiber), body: request.body }))
+        client.execute(HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, fiber), body: request.body }))
       ).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
@@ -484,7 +500,7 @@ const make = (
       const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
       const attempt = <R>(client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
         Effect.flatMap(send(request, client), (response) => readText(request, response))
-      return retrying(Effect.clockWith((clock) => {
+      return retrying(request, Effect.clockWith((clock) => {
         if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
           return Effect.timeoutFail(attempt(httpClient), { duration: resolved.requestTimeout, onTimeout })
         }
@@ -555,7 +571,8 @@ const make = (
       return Either.right({
         method: "POST",
         url: url(post.path) + (resolved.nice ? "?nice=true" : ""),
-        body: HttpBody.text(json, "application/json")
+        body: HttpBody.text(json, "application/json"),
+        span: post.span
       })
     }
 
@@ -582,6 +599,7 @@ const make = (
           const request = yield* buildPost(post, true)
           // Retried only until the headers arrive: nothing has been delivered yet.
           const response = yield* retrying(
+            request,
             Effect.timeoutFail(send(request, scopedClient), {
               duration: resolved.requestTimeout,
               onTimeout: () => requestTimeoutError(`no response headers for ${request.method} ${request.url}`)

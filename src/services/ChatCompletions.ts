@@ -98,10 +98,11 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
     })
 
     const chat = (request: ChatRequest, model?: string) =>
-      Effect.flatMap(
-        modelOf(request, model),
-        (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model }, ChatResponseFromWire)
-      ).pipe(Telemetry.span(http.options, "chat", attributes(request, model), describe))
+      Telemetry.call(http.options, "chat", attributes(request, model), describe, (span) =>
+        Effect.flatMap(
+          modelOf(request, model),
+          (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model, span }, ChatResponseFromWire)
+        ))
 
     const chatWithStreaming = (request: ChatRequest, model?: string) =>
       Stream.unwrap(Effect.map(modelOf(request, model), (model) =>

@@ -55,13 +55,17 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
     }
     return {
       complete: (request, model) =>
-        http.post({ path: "complete", schema: CompletionRequest, request, model }, CompletionResponse).pipe(
-          Telemetry.span<CompletionResponse>(http.options, "complete", attributes(request, model), (response) => ({
+        Telemetry.call(
+          http.options,
+          "complete",
+          attributes(request, model),
+          (response: CompletionResponse) => ({
             finishReasons: response.completions.map((completion) => completion.finishReason ?? "unknown"),
             inputTokens: response.numTokensPromptTotal,
             outputTokens: response.numTokensGenerated,
             content: () => response.completions.map((completion) => completion.completion)
-          }))
+          }),
+          (span) => http.post({ path: "complete", schema: CompletionRequest, request, model, span }, CompletionResponse)
         ),
       completeWithStreaming: (request, model) =>
         http.postStream({ path: "complete", schema: CompletionRequest, request, model }).pipe(

@@ -182,12 +182,25 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
 
     return {
       embed: (request, model) =>
-        http.post({ path: "embed", schema: EmbeddingRequest, request, model }, EmbeddingResponseFromWire).pipe(
-          Telemetry.span(http.options, "embed", embeddings(model), usage)
+        Telemetry.call(
+          http.options,
+          "embed",
+          embeddings(model),
+          usage,
+          (span) => http.post({ path: "embed", schema: EmbeddingRequest, request, model, span }, EmbeddingResponseFromWire)
         ),
       semanticEmbed: (request, model) =>
-        http.post({ path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model }, SemanticEmbeddingResponseFromWire)
-          .pipe(Telemetry.span(http.options, "semanticEmbed", embeddings(model), usage)),
+        Telemetry.call(
+          http.options,
+          "semanticEmbed",
+          embeddings(model),
+          usage,
+          (span) =>
+            http.post(
+              { path: "semantic_embed", schema: SemanticEmbeddingRequest, request, model, span },
+              SemanticEmbeddingResponseFromWire
+            )
+        ),
       batchSemanticEmbed: (request, model, options) =>
         Effect.suspend(() => {
           // a request that is not an object at all (from untyped code) fails its encoding below
@@ -225,16 +238,27 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         }).pipe(Telemetry.span(http.options, "batchSemanticEmbed", embeddings(model), usage)),
       batchSemanticEmbedStream,
       instructableEmbed: (request, model) =>
-        http.post(
-          { path: "instructable_embed", schema: InstructableEmbeddingRequest, request, model },
-          InstructableEmbeddingResponseFromWire
-        ).pipe(Telemetry.span(http.options, "instructableEmbed", embeddings(model), usage)),
+        Telemetry.call(
+          http.options,
+          "instructableEmbed",
+          embeddings(model),
+          usage,
+          (span) =>
+            http.post(
+              { path: "instructable_embed", schema: InstructableEmbeddingRequest, request, model, span },
+              InstructableEmbeddingResponseFromWire
+            )
+        ),
       embeddings: (request, model) =>
-        http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model }, EmbeddingV2Response).pipe(
-          Telemetry.span<EmbeddingV2Response>(http.options, "embeddings", embeddings(model), (response) => ({
+        Telemetry.call(
+          http.options,
+          "embeddings",
+          embeddings(model),
+          (response: EmbeddingV2Response) => ({
             inputTokens: response.usage?.promptTokens,
             responseModel: response.model
-          }))
+          }),
+          (span) => http.post({ path: "embeddings", schema: EmbeddingV2Request, request, model, span }, EmbeddingV2Response)
         )
     }
   })

@@ -21,10 +21,12 @@ export class Evaluations extends Context.Tag("aleph-alpha-client/Evaluations")<E
     const http = yield* AlephAlphaHttp
     return {
       evaluate: (request, model) =>
-        http.post({ path: "evaluate", schema: EvaluationRequest, request, model }, EvaluationResponse).pipe(
-          Telemetry.span<EvaluationResponse>(http.options, "evaluate", { operation: "evaluate", model }, (response) => ({
-            inputTokens: response.numTokensPromptTotal
-          }))
+        Telemetry.call(
+          http.options,
+          "evaluate",
+          { operation: "evaluate", model },
+          (response: EvaluationResponse) => ({ inputTokens: response.numTokensPromptTotal }),
+          (span) => http.post({ path: "evaluate", schema: EvaluationRequest, request, model, span }, EvaluationResponse)
         )
     }
   })

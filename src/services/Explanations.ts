@@ -25,8 +25,12 @@ export class Explanations extends Context.Tag("aleph-alpha-client/Explanations")
     const http = yield* AlephAlphaHttp
     return {
       explain: (request, model) =>
-        http.post({ path: "explain", schema: ExplanationRequest, request, model }, ExplanationResponse).pipe(
-          Telemetry.span(http.options, "explain", { operation: "explain", model })
+        Telemetry.call(
+          http.options,
+          "explain",
+          { operation: "explain", model },
+          undefined,
+          (span) => http.post({ path: "explain", schema: ExplanationRequest, request, model, span }, ExplanationResponse)
         )
     }
   })

@@ -21,10 +21,12 @@ export class Reranking extends Context.Tag("aleph-alpha-client/Reranking")<Reran
     const http = yield* AlephAlphaHttp
     return {
       rerank: (request, model) =>
-        http.post({ path: "rerank", schema: RerankRequest, request, model }, RerankResponse).pipe(
-          Telemetry.span<RerankResponse>(http.options, "rerank", { operation: "rerank", model }, (response) => ({
-            inputTokens: response.usage.totalTokens
-          }))
+        Telemetry.call(
+          http.options,
+          "rerank",
+          { operation: "rerank", model },
+          (response: RerankResponse) => ({ inputTokens: response.usage.totalTokens }),
+          (span) => http.post({ path: "rerank", schema: RerankRequest, request, model, span }, RerankResponse)
         )
     }
   })

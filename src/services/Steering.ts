@@ -26,10 +26,17 @@ export class Steering extends Context.Tag("aleph-alpha-client/Steering")<Steerin
     const http = yield* AlephAlphaHttp
     return {
       createSteeringConcept: (request) =>
-        http.post(
-          { path: "steering_concepts", schema: SteeringConceptCreationRequest, request },
-          SteeringConceptCreationResponse
-        ).pipe(Telemetry.span(http.options, "createSteeringConcept", { operation: "create_steering_concept" }))
+        Telemetry.call(
+          http.options,
+          "createSteeringConcept",
+          { operation: "create_steering_concept" },
+          undefined,
+          (span) =>
+            http.post(
+              { path: "steering_concepts", schema: SteeringConceptCreationRequest, request, span },
+              SteeringConceptCreationResponse
+            )
+        )
     }
   })
 

@@ -38,12 +38,21 @@ export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")
     const http = yield* AlephAlphaHttp
     return {
       tokenize: (request, model) =>
-        http.post({ path: "tokenize", schema: TokenizationRequest, request, model }, TokenizationResponse).pipe(
-          Telemetry.span(http.options, "tokenize", { operation: "tokenize", model })
+        Telemetry.call(
+          http.options,
+          "tokenize",
+          { operation: "tokenize", model },
+          undefined,
+          (span) => http.post({ path: "tokenize", schema: TokenizationRequest, request, model, span }, TokenizationResponse)
         ),
       detokenize: (request, model) =>
-        http.post({ path: "detokenize", schema: DetokenizationRequest, request, model }, DetokenizationResponse).pipe(
-          Telemetry.span(http.options, "detokenize", { operation: "detokenize", model })
+        Telemetry.call(
+          http.options,
+          "detokenize",
+          { operation: "detokenize", model },
+          undefined,
+          (span) =>
+            http.post({ path: "detokenize", schema: DetokenizationRequest, request, model, span }, DetokenizationResponse)
         ),
       tokenizer: (model) =>
         (typeof model !== "string" || model === ""

@@ -21,13 +21,15 @@ export class Translations extends Context.Tag("aleph-alpha-client/Translations")
     const http = yield* AlephAlphaHttp
     return {
       translate: (request) =>
-        http.post({ path: "translate", schema: TranslationRequest, request }, TranslationResponse).pipe(
-          Telemetry.span<TranslationResponse>(
-            http.options,
-            "translate",
-            { operation: "translate", model: Telemetry.fieldsOf(request).model },
-            (response) => ({ inputTokens: response.numTokensPromptTotal, outputTokens: response.numTokensGenerated })
-          )
+        Telemetry.call(
+          http.options,
+          "translate",
+          { operation: "translate", model: Telemetry.fieldsOf(request).model },
+          (response: TranslationResponse) => ({
+            inputTokens: response.numTokensPromptTotal,
+            outputTokens: response.numTokensGenerated
+          }),
+          (span) => http.post({ path: "translate", schema: TranslationRequest, request, span }, TranslationResponse)
         )
     }
   })
