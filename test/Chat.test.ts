@@ -15,7 +15,13 @@ import {
   StreamOptions,
   Tool
 } from "../src/index.js"
-import { ChatEventAssembler, ChatResponseFromWire, decodeChatChunk, decodeChatChunkWithSchema } from "../src/schema/Chat.js"
+import {
+  ChatEventAssembler,
+  ChatResponseDecoder,
+  ChatResponseFromWire,
+  decodeChatChunk,
+  decodeChatChunkWithSchema
+} from "../src/schema/Chat.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
 const model = "llama-3.1-8b-instruct"
@@ -394,8 +400,47 @@ describe("the lean chat answer decoder", () => {
       const expected = viaClasses(answer)
       const actual = viaWire(answer)
       expect(actual._tag).toBe(expected._tag)
-      if (Either.isRight(expected) && Either.isRight(actual)) expect(actual.right).toStrictEqual(expected.right)
+      if (Either.isRight(expected) && Either.isRight(actual)) {
+        expect(actual.right).toStrictEqual(expected.right)
+        expect(Object.keys(actual.right)).toEqual(Object.keys(expected.right))
+      }
     }), { numRuns: 500 })
+  })
+
+  it("decodes plain answers by hand to what the wire structs give, and anything else through them, errors included", () => {
+    const viaDecoder = Schema.decodeUnknownEither(ChatResponseDecoder)
+    // plain answers (no tool calls, no log-probabilities) are the hand-checked path
+    const plain = wireAnswer.map((answer) => ({
+      ...answer,
+      choices: answer.choices.map(({ logprobs: _, message: { tool_calls: __, ...message }, ...choice }) => ({ ...choice, message }))
+    }))
+    const loose = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(null), fc.constant([]))
+    const inputs: fc.Arbitrary<unknown> = fc.oneof(
+      answers,
+      plain,
+      fc.tuple(plain, fc.constantFrom("id", "choices", "usage", "created", "model", "system_fingerprint"), loose)
+        .map(([answer, key, value]) => ({ ...answer, [key]: value })),
+      fc.tuple(plain, fc.constantFrom("finish_reason", "message", "index", "logprobs"), loose)
+        .map(([answer, key, value]) => ({ ...answer, choices: answer.choices.map((choice) => ({ ...choice, [key]: value })) })),
+      fc.tuple(plain, fc.constantFrom("role", "content", "tool_calls"), loose)
+        .map(([answer, key, value]) => ({
+          ...answer,
+          choices: answer.choices.map((choice) => ({ ...choice, message: { ...choice.message, [key]: value } }))
+        })),
+      fc.tuple(plain, fc.constantFrom("prompt_tokens", "completion_tokens", "total_tokens"), loose)
+        .map(([answer, key, value]) => ({ ...answer, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, [key]: value } }))
+    )
+    fc.assert(fc.property(inputs, (input) => {
+      const expected = viaWire(input)
+      const actual = viaDecoder(input)
+      expect(actual._tag).toBe(expected._tag)
+      if (Either.isRight(expected) && Either.isRight(actual)) {
+        expect(actual.right).toStrictEqual(expected.right)
+        expect(actual.right).toStrictEqual(Either.getOrThrow(viaClasses(input)))
+        expect(Object.keys(actual.right)).toEqual(Object.keys(expected.right))
+      }
+      if (Either.isLeft(expected) && Either.isLeft(actual)) expect(String(actual.left)).toBe(String(expected.left))
+    }), { numRuns: 2_000 })
   })
 
   it("fails on a wrong field where the class schema fails", () => {

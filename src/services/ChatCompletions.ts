@@ -19,7 +19,7 @@ import {
   ChatEventAssembler,
   ChatRequest,
   ChatResponse,
-  ChatResponseFromWire,
+  ChatResponseDecoder,
   type ChatStreamEvent,
   decodeChatChunk
 } from "../schema/Chat.js"
@@ -101,7 +101,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       Telemetry.call(http.options, "chat", attributes(request, model), describe, (span) =>
         Effect.flatMap(
           modelOf(request, model),
-          (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model, span }, ChatResponseFromWire)
+          (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model, span }, ChatResponseDecoder)
         ))
 
     const chatWithStreaming = (request: ChatRequest, model?: string) =>
