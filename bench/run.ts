@@ -61,7 +61,7 @@ interface Row {
   readonly ratios: Record<string, number>
 }
 
-/** Alternates the candidates over the rounds; ratios of each against `base`, per round. */
+/** Alternates the candidates over the rounds, rotating the order; ratios of each against `base`, per round. */
 const compare = async (
   label: string,
   candidates: ReadonlyArray<Candidate>,
@@ -73,7 +73,11 @@ const compare = async (
   const ratios = new Map<string, Array<number>>(candidates.map((c) => [c.name, []]))
   for (let round = 0; round < rounds; round++) {
     const values = new Map<string, number>()
-    for (const candidate of candidates) values.set(candidate.name, await measure(candidate))
+    // who goes first rotates, so that a place in the order favours no one
+    for (let k = 0; k < candidates.length; k++) {
+      const candidate = candidates[(round + k) % candidates.length]!
+      values.set(candidate.name, await measure(candidate))
+    }
     for (const candidate of candidates) {
       samples.get(candidate.name)!.push(values.get(candidate.name)!)
       ratios.get(candidate.name)!.push(values.get(candidate.name)! / values.get(base)!)
@@ -235,7 +239,8 @@ const main = async () => {
     ``,
     `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench\`: ${machine}. Server and client in separate`,
     `processes${hasTaskset ? ", pinned with taskset (same CPU at C=1, different CPUs otherwise)" : ""}; ${rounds} rounds of`,
-    `${windowMs} ms windows after a ${warmupMs} ms warm-up per candidate, candidates alternating; medians, and the median`,
+    `${windowMs} ms windows after a ${warmupMs} ms warm-up per candidate, candidates alternating (the order rotating`,
+    `every round); medians, and the median`,
     `of the per-round ratios.`,
     ``,
     `"Client, traced" is the same \`Client\` with an application tracer installed (telemetry on: a span`,
