@@ -125,17 +125,7 @@ export const span = <A = unknown>(
   describe?: (result: A) => ResponseAttributes
 ) =>
 <B extends A, E, R>(effect: Effect.Effect<B, E, R>): Effect.Effect<B, E, R> =>
-  whenTraced(effect, () =>
-    Effect.useSpan(`AlephAlpha.${method}`, spanOptions(request, options), (span) =>
-      Effect.withParentSpan(
-        describe === undefined
-          ? effect
-          : Effect.map(effect, (result) => {
-            annotateResponse(span, describe(result), options.recordContent)
-            return result
-          }),
-        span
-      )))
+  call(options, method, request, describe, (span) => span === undefined ? effect : Effect.withParentSpan(effect, span))
 
 /**
  * Runs `stream` in the span `AlephAlpha.<method>`: the time to the first event is recorded as
