@@ -34,7 +34,7 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import type { Span } from "effect/Tracer"
 import type { Simplify } from "effect/Types"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import {
   ChatRequest,
   type ChatResponse,
@@ -152,7 +152,7 @@ export const make = Effect.fnUntraced(function*(options: {
         const { model, request } = yield* prepare(providerOptions, "streamText", true)
         annotateRequest(providerOptions.span, model, request)
         const events: Stream.Stream<ChatStreamEvent, AiError.AiError> = client.chatWithStreaming(request, model).pipe(
-          Stream.mapError((error: AlephAlphaError) =>
+          Stream.mapError((error: ApiError) =>
             toAiError(error, { module: MODULE, method: "streamText", path: PATH })
           )
         )

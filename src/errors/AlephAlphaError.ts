@@ -212,7 +212,28 @@ export type HttpStatusError =
   | ServerError
   | UnexpectedStatusError
 
-/** Every failure a client call can have. */
+/**
+ * What a call to the API fails with: bad input (a `ValidationError`, before anything is sent),
+ * an HTTP status or one of the client's timeouts, the connection, or an answer that does not
+ * decode. The error type of every endpoint method except `chatStructured`, `getVersion` and
+ * `validateVersion`, and of every stream.
+ */
+export type ApiError = ValidationError | HttpStatusError | TransportError | DecodeError
+
+/** `chatStructured`: an {@link ApiError}, or content that does not match the schema. */
+export type StructuredChatError = ApiError | StructuredOutputError
+
+/**
+ * `validateVersion`: a failed `GET version`, or a version this client does not support. The
+ * version is read as text, so, like `getVersion`, it never fails with a `DecodeError`.
+ */
+export type VersionCheckError = Exclude<ApiError, DecodeError> | VersionMismatchError
+
+/**
+ * Every failure a client call can have: the union of all the classes above. Each method's
+ * type names the part it can really fail with ({@link ApiError}, {@link StructuredChatError},
+ * {@link VersionCheckError}, `MediaError | ValidationError` for the image loaders, …).
+ */
 export type AlephAlphaError =
   | ValidationError
   | HttpStatusError

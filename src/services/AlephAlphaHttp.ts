@@ -31,6 +31,7 @@ import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import {
   type AlephAlphaError,
+  type ApiError,
   AuthenticationError,
   BadRequestError,
   BusyError,
@@ -135,19 +136,19 @@ export interface PostRequest<Req, ReqI> {
 export interface AlephAlphaHttpService {
   readonly options: ResolvedOptions
   /** GET `path` and decode its JSON body with `schema`. */
-  readonly getJson: <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.Effect<A, AlephAlphaError>
-  /** GET `path` as text. */
-  readonly getText: (path: string) => Effect.Effect<string, AlephAlphaError>
+  readonly getJson: <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.Effect<A, ApiError>
+  /** GET `path` as text, taken as it is: never a `DecodeError`. */
+  readonly getText: (path: string) => Effect.Effect<string, Exclude<ApiError, DecodeError>>
   /** POST a request and decode its JSON answer with `schema`. */
   readonly post: <Req, ReqI, A, I>(
     request: PostRequest<Req, ReqI>,
     schema: Schema.Schema<A, I>
-  ) => Effect.Effect<A, AlephAlphaError>
+  ) => Effect.Effect<A, ApiError>
   /**
    * POST a request with `stream: true` and emit the JSON value of each SSE event (`[DONE]`
    * ends it). Decoding the values is the caller's, so hot paths can stay lean.
    */
-  readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, AlephAlphaError>
+  readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, ApiError>
 }
 
 /** A request before its headers, which are added when it is sent (with the trace context of that moment). */
@@ -399,22 +400,22 @@ const make = (
     // The schedule's driver is built at the first retryable failure, not on every call: most
     // calls never retry. The retry count goes onto the endpoint method's span (Telemetry.ts),
     // which starts at 0: the request's own, or else the current span.
-    const retrying = <A, R>(
+    const retrying = <A, E extends AlephAlphaError, R>(
       request: Outgoing,
-      attempt: Effect.Effect<A, AlephAlphaError, R>
-    ): Effect.Effect<A, AlephAlphaError, R> =>
+      attempt: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> =>
       Effect.catchAll(attempt, (error) =>
         isRetryable(error)
           ? Effect.flatMap(Schedule.driver(resolved.retrySchedule), (driver) => retryLoop(request, attempt, driver, error, 0))
           : Effect.fail(error))
 
-    const retryLoop = <A, R>(
+    const retryLoop = <A, E extends AlephAlphaError, R>(
       request: Outgoing,
-      attempt: Effect.Effect<A, AlephAlphaError, R>,
+      attempt: Effect.Effect<A, E, R>,
       driver: Schedule.ScheduleDriver<unknown, AlephAlphaError>,
-      error: AlephAlphaError,
+      error: E,
       retries: number
-    ): Effect.Effect<A, AlephAlphaError, R> =>
+    ): Effect.Effect<A, E, R> =>
       Effect.matchEffect(driver.next(error), {
         onFailure: () => Effect.zipRight(annotateRetries(request, retries), Effect.fail(error)),
         onSuccess: () =>

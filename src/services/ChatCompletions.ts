@@ -10,9 +10,10 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import {
-  type AlephAlphaError,
+  type ApiError,
   DecodeError,
   StructuredOutputError,
+  type StructuredChatError,
   ValidationError
 } from "../errors/AlephAlphaError.js"
 import {
@@ -31,12 +32,12 @@ import { mapChunksOrFail } from "./internal/chunks.js"
 /** The methods of the `ChatCompletions` family. */
 export interface ChatCompletionsService {
   /** `POST chat/completions`. The `model` argument wins over `request.model`; one of them is required. */
-  readonly chat: (request: ChatRequest, model?: string) => Effect.Effect<ChatResponse, AlephAlphaError>
+  readonly chat: (request: ChatRequest, model?: string) => Effect.Effect<ChatResponse, ApiError>
   /**
    * The same, streamed: content deltas, whole tool calls, one `ChatFinish` per choice and, with
    * `streamOptions.includeUsage`, a final `Usage`. Interrupting it closes the connection.
    */
-  readonly chatWithStreaming: (request: ChatRequest, model?: string) => Stream.Stream<ChatStreamEvent, AlephAlphaError>
+  readonly chatWithStreaming: (request: ChatRequest, model?: string) => Stream.Stream<ChatStreamEvent, ApiError>
   /**
    * Asks for output following `schema` and returns it decoded. A leading `<think>…</think>`
    * block is skipped; content that does not match is a `StructuredOutputError` carrying it.
@@ -46,7 +47,7 @@ export interface ChatCompletionsService {
     schema: Schema.Schema<A, I>,
     model?: string,
     options?: FromSchemaOptions
-  ) => Effect.Effect<A, AlephAlphaError>
+  ) => Effect.Effect<A, StructuredChatError>
 }
 
 const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect<string, ValidationError> => {

@@ -8,7 +8,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import * as Stream from "effect/Stream"
-import { type AlephAlphaError, DecodeError } from "../errors/AlephAlphaError.js"
+import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import {
   CompletionRequest,
   CompletionResponse,
@@ -22,7 +22,7 @@ import { mapChunksOrFail } from "./internal/chunks.js"
 /** The methods of the `Completions` family. */
 export interface CompletionsService {
   /** `POST complete`: completes the prompt with `model`. */
-  readonly complete: (request: CompletionRequest, model: string) => Effect.Effect<CompletionResponse, AlephAlphaError>
+  readonly complete: (request: CompletionRequest, model: string) => Effect.Effect<CompletionResponse, ApiError>
   /**
    * The same, streamed: `StreamChunk`s of text per completion index, a `StreamSummary` per
    * completion and a final `CompletionSummary`. Interrupting it closes the connection.
@@ -30,7 +30,7 @@ export interface CompletionsService {
   readonly completeWithStreaming: (
     request: CompletionRequest,
     model: string
-  ) => Stream.Stream<CompletionStreamEvent, AlephAlphaError>
+  ) => Stream.Stream<CompletionStreamEvent, ApiError>
 }
 
 const decodeEventError = (error: ParseResult.ParseError) =>

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { type AlephAlphaError, DecodeError, ValidationError } from "../errors/AlephAlphaError.js"
+import { type ApiError, DecodeError, ValidationError } from "../errors/AlephAlphaError.js"
 import {
   type BatchSemanticEmbedOptions,
   BatchSemanticEmbeddingRequest,
@@ -34,12 +34,12 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Embeddings` family. */
 export interface EmbeddingsService {
   /** `POST embed`: hidden-state embeddings of `request.layers` × `request.pooling`. */
-  readonly embed: (request: EmbeddingRequest, model: string) => Effect.Effect<EmbeddingResponse, AlephAlphaError>
+  readonly embed: (request: EmbeddingRequest, model: string) => Effect.Effect<EmbeddingResponse, ApiError>
   /** `POST semantic_embed`: one semantic embedding of one prompt. */
   readonly semanticEmbed: (
     request: SemanticEmbeddingRequest,
     model: string
-  ) => Effect.Effect<SemanticEmbeddingResponse, AlephAlphaError>
+  ) => Effect.Effect<SemanticEmbeddingResponse, ApiError>
   /**
    * `POST batch_semantic_embed`, all or nothing: the prompts are sent in requests of
    * `batchSize` (1–100, default 100), `concurrency` at a time (default 1); the answer keeps
@@ -53,7 +53,7 @@ export interface EmbeddingsService {
     request: BatchSemanticEmbeddingRequest,
     model?: string | undefined,
     options?: BatchSemanticEmbedOptions | undefined
-  ) => Effect.Effect<BatchSemanticEmbeddingResponse, AlephAlphaError>
+  ) => Effect.Effect<BatchSemanticEmbeddingResponse, ApiError>
   /**
    * The same as a stream: one {@link SemanticEmbeddingBatch} per request, emitted as each
    * completes (so in any order with `concurrency > 1`; `offset` places it). What was emitted
@@ -63,18 +63,18 @@ export interface EmbeddingsService {
     request: BatchSemanticEmbeddingRequest,
     model?: string | undefined,
     options?: BatchSemanticEmbedOptions | undefined
-  ) => Stream.Stream<SemanticEmbeddingBatch, AlephAlphaError>
+  ) => Stream.Stream<SemanticEmbeddingBatch, ApiError>
   /** `POST instructable_embed`: an embedding of `input` steered by `instruction`. */
   readonly instructableEmbed: (
     request: InstructableEmbeddingRequest,
     model: string
-  ) => Effect.Effect<InstructableEmbeddingResponse, AlephAlphaError>
+  ) => Effect.Effect<InstructableEmbeddingResponse, ApiError>
   /**
    * `POST embeddings`, the OpenAI-compatible endpoint. Vectors are plain number arrays also
    * when requested as base64 (decoded as little-endian float32; a byte length that is not a
    * multiple of 4 is a `DecodeError`).
    */
-  readonly embeddings: (request: EmbeddingV2Request, model: string) => Effect.Effect<EmbeddingV2Response, AlephAlphaError>
+  readonly embeddings: (request: EmbeddingV2Request, model: string) => Effect.Effect<EmbeddingV2Response, ApiError>
 }
 
 /** The API's limit of prompts per `batch_semantic_embed` request. */
@@ -135,7 +135,7 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         for (let offset = 0; offset < total; offset += batchSize) offsets.push(offset)
         let completed = 0
 
-        const send = (offset: number): Effect.Effect<SemanticEmbeddingBatch, AlephAlphaError> => {
+        const send = (offset: number): Effect.Effect<SemanticEmbeddingBatch, ApiError> => {
           const size = Math.min(batchSize, total - offset)
           const body = size === total ? encoded : { ...encoded, prompts: encoded.prompts.slice(offset, offset + size) }
           return http.post(

@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import { EvaluationRequest, EvaluationResponse } from "../schema/Evaluation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -12,7 +12,7 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Evaluations` family. */
 export interface EvaluationsService {
   /** `POST evaluate`: the log-likelihood of `request.completionExpected` following the prompt. */
-  readonly evaluate: (request: EvaluationRequest, model: string) => Effect.Effect<EvaluationResponse, AlephAlphaError>
+  readonly evaluate: (request: EvaluationRequest, model: string) => Effect.Effect<EvaluationResponse, ApiError>
 }
 
 /** The `Evaluations` family's tag. */

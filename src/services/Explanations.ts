@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import { ExplanationRequest, ExplanationResponse } from "../schema/Explanation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -16,7 +16,7 @@ export interface ExplanationsService {
    * `response.withTextFromPrompt(request)` and `response.withImagePromptItemsInPixels(prompt)`
    * to attach the covered text and convert image rectangles to pixels.
    */
-  readonly explain: (request: ExplanationRequest, model: string) => Effect.Effect<ExplanationResponse, AlephAlphaError>
+  readonly explain: (request: ExplanationRequest, model: string) => Effect.Effect<ExplanationResponse, ApiError>
 }
 
 /** The `Explanations` family's tag. */

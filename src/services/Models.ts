@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type AlephAlphaError, VersionMismatchError } from "../errors/AlephAlphaError.js"
+import { type ApiError, type DecodeError, type VersionCheckError, VersionMismatchError } from "../errors/AlephAlphaError.js"
 import { minApiVersion, type ModelInfo, ModelsResponse } from "../schema/Models.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -12,14 +12,17 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Models` family. */
 export interface ModelsService {
   /** `GET models_available`: the models this API serves. */
-  readonly models: () => Effect.Effect<ReadonlyArray<ModelInfo>, AlephAlphaError>
-  /** `GET version`: the API version, as the server reports it (e.g. `"1.19.0"`). */
-  readonly getVersion: () => Effect.Effect<string, AlephAlphaError>
+  readonly models: () => Effect.Effect<ReadonlyArray<ModelInfo>, ApiError>
+  /**
+   * `GET version`: the API version, as the server reports it (e.g. `"1.19.0"`). Taken as text,
+   * so never a `DecodeError`.
+   */
+  readonly getVersion: () => Effect.Effect<string, Exclude<ApiError, DecodeError>>
   /**
    * Checks that the API is at least version 1.19.0 of the same major version, as the Python
    * client's `validate_version` does. Never called automatically. Returns the version.
    */
-  readonly validateVersion: () => Effect.Effect<string, AlephAlphaError>
+  readonly validateVersion: () => Effect.Effect<string, VersionCheckError>
 }
 
 const parseSemver = (version: string): readonly [number, number, number] | undefined => {

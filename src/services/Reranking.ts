@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import { RerankRequest, RerankResponse } from "../schema/Rerank.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -12,7 +12,7 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Reranking` family. */
 export interface RerankingService {
   /** `POST rerank`: `request.documents` by relevance to `request.query`, most relevant first. */
-  readonly rerank: (request: RerankRequest, model: string) => Effect.Effect<RerankResponse, AlephAlphaError>
+  readonly rerank: (request: RerankRequest, model: string) => Effect.Effect<RerankResponse, ApiError>
 }
 
 /** The `Reranking` family's tag. */

@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import { SteeringConceptCreationRequest, SteeringConceptCreationResponse } from "../schema/Steering.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -17,7 +17,7 @@ export interface SteeringService {
    */
   readonly createSteeringConcept: (
     request: SteeringConceptCreationRequest
-  ) => Effect.Effect<SteeringConceptCreationResponse, AlephAlphaError>
+  ) => Effect.Effect<SteeringConceptCreationResponse, ApiError>
 }
 
 /** The `Steering` family's tag. */

@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type AlephAlphaError, ValidationError } from "../errors/AlephAlphaError.js"
+import { type ApiError, ValidationError } from "../errors/AlephAlphaError.js"
 import {
   DetokenizationRequest,
   DetokenizationResponse,
@@ -19,17 +19,17 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Tokenization` family. */
 export interface TokenizationService {
   /** `POST tokenize`: the tokens and/or token ids of `request.prompt` in `model`'s vocabulary. */
-  readonly tokenize: (request: TokenizationRequest, model: string) => Effect.Effect<TokenizationResponse, AlephAlphaError>
+  readonly tokenize: (request: TokenizationRequest, model: string) => Effect.Effect<TokenizationResponse, ApiError>
   /** `POST detokenize`: the text of `request.tokenIds`. */
   readonly detokenize: (
     request: DetokenizationRequest,
     model: string
-  ) => Effect.Effect<DetokenizationResponse, AlephAlphaError>
+  ) => Effect.Effect<DetokenizationResponse, ApiError>
   /**
    * `GET models/{model}/tokenizer`: downloads the model's tokenizer (several MB) and builds a
    * `Tokenizer` of `@huggingface/tokenizers` that encodes and decodes offline. Not cached.
    */
-  readonly tokenizer: (model: string) => Effect.Effect<Tokenizer, AlephAlphaError>
+  readonly tokenizer: (model: string) => Effect.Effect<Tokenizer, ApiError>
 }
 
 /** The `Tokenization` family's tag. */

@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AlephAlphaError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -12,7 +12,7 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Translations` family. */
 export interface TranslationsService {
   /** `POST translate`: translates `request.source` with `request.model` (no model argument). */
-  readonly translate: (request: TranslationRequest) => Effect.Effect<TranslationResponse, AlephAlphaError>
+  readonly translate: (request: TranslationRequest) => Effect.Effect<TranslationResponse, ApiError>
 }
 
 /** The `Translations` family's tag. */

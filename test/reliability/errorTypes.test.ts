@@ -1,0 +1,318 @@
+/**
+ * Each method's error type lists exactly what it can fail with (issue 17, point 1): nothing
+ * missing, nothing extra. These are compile-time assertions, checked by `npm run typecheck`
+ * (`toEqualTypeOf` fails on a union that is wider or narrower than the one expected); at run
+ * time the tests only list the methods they cover.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
+import { describe, expect, expectTypeOf, it } from "vitest"
+import * as AlephAlphaAi from "../../src/ai/index.js"
+import type * as Index from "../../src/index.js"
+import type {
+  AlephAlphaError,
+  AlephAlphaHttp,
+  AlephAlphaHttpService,
+  ApiError,
+  ChatCompletionsService,
+  ChatResponse,
+  ChatStreamEvent,
+  Client,
+  ClientService,
+  CompletionResponse,
+  CompletionsService,
+  CompletionStreamEvent,
+  DecodeError,
+  Document,
+  EmbeddingsService,
+  EvaluationsService,
+  Explanation,
+  ExplanationResponse,
+  ExplanationsService,
+  HttpStatusError,
+  Image,
+  ImagePromptItemExplanation,
+  JSONSchema,
+  loadBase64FromFile,
+  loadBase64FromUrl,
+  MediaError,
+  ModelsService,
+  Prompt,
+  PromptTemplate,
+  RerankingService,
+  SteeringService,
+  StructuredChatError,
+  StructuredOutputError,
+  TokenizationService,
+  tokenizerFromJson,
+  TransportError,
+  TranslationsService,
+  ValidationError,
+  VersionCheckError,
+  VersionMismatchError
+} from "../../src/index.js"
+
+/** The error channel of what a function returns: an `Effect` or a `Stream`. */
+type ErrorOf<F> = F extends (...args: any) => infer R
+  ? R extends Effect.Effect<any, infer E, any> ? E : R extends Stream.Stream<any, infer E, any> ? E : never
+  : never
+
+type ErrorsOf<S> = { readonly [K in keyof S]: ErrorOf<S[K]> }
+
+/** The union each `Client` method declares, by method. */
+interface Expected {
+  readonly complete: ApiError
+  readonly completeWithStreaming: ApiError
+  readonly chat: ApiError
+  readonly chatWithStreaming: ApiError
+  readonly chatStructured: StructuredChatError
+  readonly models: ApiError
+  readonly getVersion: Exclude<ApiError, DecodeError>
+  readonly validateVersion: VersionCheckError
+  readonly embed: ApiError
+  readonly semanticEmbed: ApiError
+  readonly batchSemanticEmbed: ApiError
+  readonly batchSemanticEmbedStream: ApiError
+  readonly instructableEmbed: ApiError
+  readonly embeddings: ApiError
+  readonly explain: ApiError
+  readonly evaluate: ApiError
+  readonly tokenize: ApiError
+  readonly detokenize: ApiError
+  readonly tokenizer: ApiError
+  readonly translate: ApiError
+  readonly rerank: ApiError
+  readonly createSteeringConcept: ApiError
+}
+
+/** The methods this file covers, for the run-time listing. */
+const methods: ReadonlyArray<keyof ClientService> = [
+  "complete",
+  "completeWithStreaming",
+  "chat",
+  "chatWithStreaming",
+  "chatStructured",
+  "models",
+  "getVersion",
+  "validateVersion",
+  "embed",
+  "semanticEmbed",
+  "batchSemanticEmbed",
+  "batchSemanticEmbedStream",
+  "instructableEmbed",
+  "embeddings",
+  "explain",
+  "evaluate",
+  "tokenize",
+  "detokenize",
+  "tokenizer",
+  "translate",
+  "rerank",
+  "createSteeringConcept"
+] satisfies ReadonlyArray<keyof Expected>
+
+describe("the named unions", () => {
+  it("are exactly the classes their documentation lists", () => {
+    expectTypeOf<ApiError>().toEqualTypeOf<ValidationError | HttpStatusError | TransportError | DecodeError>()
+    expectTypeOf<StructuredChatError>().toEqualTypeOf<ApiError | StructuredOutputError>()
+    expectTypeOf<VersionCheckError>().toEqualTypeOf<
+      ValidationError | HttpStatusError | TransportError | VersionMismatchError
+    >()
+    expectTypeOf<AlephAlphaError>().toEqualTypeOf<
+      StructuredChatError | VersionMismatchError | MediaError
+    >()
+  })
+
+  it("tell a wider or a narrower union apart, so every check below can fail", () => {
+    // @ts-expect-error: AlephAlphaError has classes complete cannot fail with
+    expectTypeOf<ErrorOf<ClientService["complete"]>>().toEqualTypeOf<AlephAlphaError>()
+    // @ts-expect-error: complete can fail with a DecodeError
+    expectTypeOf<ErrorOf<ClientService["complete"]>>().toEqualTypeOf<Exclude<ApiError, DecodeError>>()
+    // @ts-expect-error: a method missing from the table
+    expectTypeOf<ErrorsOf<ClientService>>().toEqualTypeOf<Omit<Expected, "rerank">>()
+    expect(methods).toHaveLength(22)
+  })
+})
+
+describe("Client", () => {
+  it("has a declared union for every method, and each method fails with exactly it", () => {
+    expectTypeOf<ErrorsOf<ClientService>>().toEqualTypeOf<Expected>()
+    expect(new Set(methods).size).toBe(methods.length)
+  })
+
+  it("is built and provided with a ValidationError for bad options only", () => {
+    expectTypeOf<ReturnType<typeof Client.layer>>().toEqualTypeOf<
+      Layer.Layer<Client | Index.Families, ValidationError, HttpClient.HttpClient>
+    >()
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof Client.layerConfig>>>().toEqualTypeOf<
+      ValidationError | ConfigError.ConfigError
+    >()
+    expectTypeOf<Effect.Effect.Error<typeof Client.make>>().toEqualTypeOf<never>()
+  })
+})
+
+describe("the family services", () => {
+  it("Completions: complete and completeWithStreaming fail with ApiError", () => {
+    expectTypeOf<ErrorOf<CompletionsService["complete"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<CompletionsService["completeWithStreaming"]>>().toEqualTypeOf<ApiError>()
+  })
+
+  it("ChatCompletions: chat and its stream fail with ApiError, chatStructured with StructuredChatError", () => {
+    expectTypeOf<ErrorOf<ChatCompletionsService["chat"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<ChatCompletionsService["chatWithStreaming"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<ChatCompletionsService["chatStructured"]>>().toEqualTypeOf<StructuredChatError>()
+  })
+
+  it("Models: models fails with ApiError, getVersion without DecodeError, validateVersion with VersionCheckError", () => {
+    expectTypeOf<ErrorOf<ModelsService["models"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<ModelsService["getVersion"]>>().toEqualTypeOf<
+      ValidationError | HttpStatusError | TransportError
+    >()
+    expectTypeOf<ErrorOf<ModelsService["validateVersion"]>>().toEqualTypeOf<VersionCheckError>()
+  })
+
+  it("Embeddings: every method, the batches and their stream included, fails with ApiError", () => {
+    expectTypeOf<ErrorOf<EmbeddingsService["embed"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EmbeddingsService["semanticEmbed"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EmbeddingsService["batchSemanticEmbed"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EmbeddingsService["batchSemanticEmbedStream"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EmbeddingsService["instructableEmbed"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EmbeddingsService["embeddings"]>>().toEqualTypeOf<ApiError>()
+  })
+
+  it("Explanations, Evaluations, Translations, Reranking, Steering fail with ApiError", () => {
+    expectTypeOf<ErrorOf<ExplanationsService["explain"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<EvaluationsService["evaluate"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<TranslationsService["translate"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<RerankingService["rerank"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<SteeringService["createSteeringConcept"]>>().toEqualTypeOf<ApiError>()
+  })
+
+  it("Tokenization: tokenize, detokenize and tokenizer fail with ApiError", () => {
+    expectTypeOf<ErrorOf<TokenizationService["tokenize"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<TokenizationService["detokenize"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<TokenizationService["tokenizer"]>>().toEqualTypeOf<ApiError>()
+  })
+})
+
+describe("the transport", () => {
+  it("getJson, post and postStream fail with ApiError; getText never with a DecodeError", () => {
+    expectTypeOf<ErrorOf<AlephAlphaHttpService["getJson"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<AlephAlphaHttpService["getText"]>>().toEqualTypeOf<
+      ValidationError | HttpStatusError | TransportError
+    >()
+    expectTypeOf<ErrorOf<AlephAlphaHttpService["post"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<AlephAlphaHttpService["postStream"]>>().toEqualTypeOf<ApiError>()
+  })
+
+  it("is built with a ValidationError for bad options only", () => {
+    expectTypeOf<ErrorOf<typeof AlephAlphaHttp.make>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaHttp.layer>>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaHttp.layerUndici>>>().toEqualTypeOf<ValidationError>()
+  })
+})
+
+describe("the loaders", () => {
+  it("Image loaders fail with MediaError, or ValidationError for bad controls or crops", () => {
+    expectTypeOf<ErrorOf<typeof Image.fromBytes>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<typeof Image.fromFile>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<typeof Image.fromFileWithCropping>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<typeof Image.fromUrl>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<typeof Image.fromUrlWithCropping>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<typeof Image.fromImageSource>>().toEqualTypeOf<MediaError | ValidationError>()
+  })
+
+  it("reading an image's bytes or size, base64 loading and docx reading fail with MediaError only", () => {
+    expectTypeOf<ErrorOf<Image["dimensions"]>>().toEqualTypeOf<MediaError>()
+    expectTypeOf<ErrorOf<Image["bytes"]>>().toEqualTypeOf<MediaError>()
+    expectTypeOf<ErrorOf<typeof loadBase64FromFile>>().toEqualTypeOf<MediaError>()
+    expectTypeOf<ErrorOf<typeof loadBase64FromUrl>>().toEqualTypeOf<MediaError>()
+    expectTypeOf<ErrorOf<typeof Document.fromDocxFile>>().toEqualTypeOf<MediaError>()
+    expectTypeOf<ErrorOf<typeof Document.fromDocxBytes>>().toEqualTypeOf<MediaError>()
+  })
+
+  it("templates, prompts and JSON schemas fail with ValidationError only", () => {
+    expectTypeOf<ErrorOf<typeof PromptTemplate.make>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<ErrorOf<PromptTemplate["toPrompt"]>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<ErrorOf<typeof Prompt.make>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<ErrorOf<typeof Prompt.fromJson>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<ErrorOf<typeof JSONSchema.fromSchema>>().toEqualTypeOf<ValidationError>()
+  })
+
+  it("a tokenizer from JSON fails with DecodeError only", () => {
+    expectTypeOf<ErrorOf<typeof tokenizerFromJson>>().toEqualTypeOf<DecodeError>()
+  })
+})
+
+describe("responses", () => {
+  it("withImagePromptItemsInPixels fails with MediaError or ValidationError, inPixels with MediaError", () => {
+    expectTypeOf<ErrorOf<ExplanationResponse["withImagePromptItemsInPixels"]>>().toEqualTypeOf<
+      MediaError | ValidationError
+    >()
+    expectTypeOf<ErrorOf<Explanation["withImagePromptItemsInPixels"]>>().toEqualTypeOf<MediaError | ValidationError>()
+    expectTypeOf<ErrorOf<ImagePromptItemExplanation["inPixels"]>>().toEqualTypeOf<MediaError>()
+  })
+
+  it("fromStream fails with exactly its stream's error", () => {
+    type ChatFromStream = typeof ChatResponse.fromStream<ApiError, never>
+    type CompletionFromStream = typeof CompletionResponse.fromStream<ApiError, never>
+    expectTypeOf<ErrorOf<ChatFromStream>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<CompletionFromStream>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<Parameters<ChatFromStream>[0]>().toEqualTypeOf<Stream.Stream<ChatStreamEvent, ApiError>>()
+    expectTypeOf<Parameters<CompletionFromStream>[0]>().toEqualTypeOf<Stream.Stream<CompletionStreamEvent, ApiError>>()
+  })
+})
+
+type IsAny<T> = 0 extends 1 & T ? true : false
+
+/** What an export's `make` function returns (`never` without one; a plain `Schema.Class`'s `make` returns `any`). */
+type MakeResult<T> = T extends { readonly make: (...args: any) => infer R } ? IsAny<R> extends true ? never : R : never
+
+type IsEffect<T> = [T] extends [never] ? false : T extends Effect.Effect<any, any, any> ? true : false
+
+/** Every export whose `make` function returns an Effect, with that Effect's error. */
+type MakeErrors = {
+  readonly [K in keyof typeof Index as IsEffect<MakeResult<(typeof Index)[K]>> extends true ? K : never]:
+    MakeResult<(typeof Index)[K]> extends Effect.Effect<any, infer E, any> ? E : never
+}
+
+describe("X.make", () => {
+  it("fails with ValidationError only, for every class that has it", () => {
+    expectTypeOf<MakeErrors[keyof MakeErrors]>().toEqualTypeOf<ValidationError>()
+    // the SafeClass wire models are among them, so the check above is not vacuous
+    expectTypeOf<
+      | "ChatRequest"
+      | "CompletionRequest"
+      | "EmbeddingRequest"
+      | "ExplanationRequest"
+      | "Image"
+      | "Cropping"
+      | "Prompt"
+      | "PromptTemplate"
+      | "TranslationRequest"
+      | "SteeringConceptCreationRequest"
+    >().toMatchTypeOf<keyof MakeErrors>()
+  })
+
+  it("of representative classes fails with exactly ValidationError", () => {
+    expectTypeOf<ErrorOf<typeof Index.CompletionRequest.make<typeof Index.CompletionRequest>>>().toEqualTypeOf<
+      ValidationError
+    >()
+    expectTypeOf<ErrorOf<typeof Index.ChatRequest.make<typeof Index.ChatRequest>>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<ErrorOf<typeof Index.Image.make<typeof Index.Image>>>().toEqualTypeOf<ValidationError>()
+  })
+})
+
+describe("the @effect/ai provider", () => {
+  it("builds its models without failing, and maps every client error to an AiError", () => {
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaAi.AlephAlphaLanguageModel.layer>>>().toEqualTypeOf<never>()
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaAi.AlephAlphaEmbeddingModel.layer>>>().toEqualTypeOf<
+      never
+    >()
+    expectTypeOf<Parameters<typeof AlephAlphaAi.toAiError>[0]>().toEqualTypeOf<AlephAlphaError>()
+    expect(typeof AlephAlphaAi.toAiError).toBe("function")
+  })
+})
