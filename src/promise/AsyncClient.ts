@@ -85,7 +85,9 @@ const transportLayer = (options: AsyncClientOptions): Layer.Layer<HttpClient.Htt
 
 /**
  * The Aleph Alpha API for Promise code. Rejections are the same error classes as the Effect
- * API (`err instanceof QuotaError`, `err._tag === "BusyError"`); streams are `AsyncIterable`s
+ * API (`err instanceof QuotaError`, `err._tag === "BusyError"`): each method's are those of the
+ * Effect method's union (`ApiError` = `ValidationError`, an HTTP status error, `TransportError`
+ * or `DecodeError`), plus `AbortError` and `ClientClosedError`; streams are `AsyncIterable`s
  * (leaving a `for await` loop early closes the request). Close it when done (`await using`
  * does that), which releases its connections.
  *
@@ -191,12 +193,12 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Completions
 
-  /** `POST complete`. */
+  /** `POST complete`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   complete(request: CompletionRequest, model: string, options?: CallOptions): Promise<CompletionResponse> {
     return this.#run((client) => client.complete(request, model), options)
   }
 
-  /** `POST complete`, streamed. */
+  /** `POST complete`, streamed. The iteration throws an `ApiError` class, `AbortError` or `ClientClosedError`. */
   completeWithStreaming(
     request: CompletionRequest,
     model: string,
@@ -208,17 +210,23 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // ChatCompletions
 
-  /** `POST chat/completions`; the `model` argument wins over `request.model`. */
+  /**
+   * `POST chat/completions`; the `model` argument wins over `request.model`. Rejects with an
+   * `ApiError` class, `AbortError` or `ClientClosedError`.
+   */
   chat(request: ChatRequest, model?: string, options?: CallOptions): Promise<ChatResponse> {
     return this.#run((client) => client.chat(request, model), options)
   }
 
-  /** `POST chat/completions`, streamed. */
+  /** `POST chat/completions`, streamed. The iteration throws like `completeWithStreaming`. */
   chatWithStreaming(request: ChatRequest, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent> {
     return this.#iterate((client) => client.chatWithStreaming(request, model), options)
   }
 
-  /** Chat with output following `schema`, decoded. */
+  /**
+   * Chat with output following `schema`, decoded. Rejects with a `StructuredChatError` class
+   * (`ApiError` or `StructuredOutputError`), `AbortError` or `ClientClosedError`.
+   */
   chatStructured<A, I>(
     request: ChatRequest,
     schema: Schema.Schema<A, I>,
@@ -232,17 +240,20 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Embeddings
 
-  /** `POST embed`. */
+  /** `POST embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   embed(request: EmbeddingRequest, model: string, options?: CallOptions): Promise<EmbeddingResponse> {
     return this.#run((client) => client.embed(request, model), options)
   }
 
-  /** `POST semantic_embed`. */
+  /** `POST semantic_embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   semanticEmbed(request: SemanticEmbeddingRequest, model: string, options?: CallOptions): Promise<SemanticEmbeddingResponse> {
     return this.#run((client) => client.semanticEmbed(request, model), options)
   }
 
-  /** `POST batch_semantic_embed` in batches, all or nothing, in input order. */
+  /**
+   * `POST batch_semantic_embed` in batches, all or nothing, in input order. Rejects with an
+   * `ApiError` class, `AbortError` or `ClientClosedError`.
+   */
   batchSemanticEmbed(
     request: BatchSemanticEmbeddingRequest,
     model?: string,
@@ -252,7 +263,7 @@ export class AsyncClient {
     return this.#run((client) => client.batchSemanticEmbed(request, model, batch), { signal })
   }
 
-  /** The batches of `batchSemanticEmbed` as each completes. */
+  /** The batches of `batchSemanticEmbed` as each completes. The iteration throws like `completeWithStreaming`. */
   batchSemanticEmbedStream(
     request: BatchSemanticEmbeddingRequest,
     model?: string,
@@ -262,7 +273,7 @@ export class AsyncClient {
     return this.#iterate((client) => client.batchSemanticEmbedStream(request, model, batch), { signal })
   }
 
-  /** `POST instructable_embed`. */
+  /** `POST instructable_embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   instructableEmbed(
     request: InstructableEmbeddingRequest,
     model: string,
@@ -271,7 +282,7 @@ export class AsyncClient {
     return this.#run((client) => client.instructableEmbed(request, model), options)
   }
 
-  /** `POST embeddings` (OpenAI-compatible). */
+  /** `POST embeddings` (OpenAI-compatible). Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   embeddings(request: EmbeddingV2Request, model: string, options?: CallOptions): Promise<EmbeddingV2Response> {
     return this.#run((client) => client.embeddings(request, model), options)
   }
@@ -279,12 +290,12 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Explanations, Evaluations
 
-  /** `POST explain`. */
+  /** `POST explain`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   explain(request: ExplanationRequest, model: string, options?: CallOptions): Promise<ExplanationResponse> {
     return this.#run((client) => client.explain(request, model), options)
   }
 
-  /** `POST evaluate`. */
+  /** `POST evaluate`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   evaluate(request: EvaluationRequest, model: string, options?: CallOptions): Promise<EvaluationResponse> {
     return this.#run((client) => client.evaluate(request, model), options)
   }
@@ -292,17 +303,20 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Tokenization
 
-  /** `POST tokenize`. */
+  /** `POST tokenize`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   tokenize(request: TokenizationRequest, model: string, options?: CallOptions): Promise<TokenizationResponse> {
     return this.#run((client) => client.tokenize(request, model), options)
   }
 
-  /** `POST detokenize`. */
+  /** `POST detokenize`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   detokenize(request: DetokenizationRequest, model: string, options?: CallOptions): Promise<DetokenizationResponse> {
     return this.#run((client) => client.detokenize(request, model), options)
   }
 
-  /** `GET models/{model}/tokenizer`: a tokenizer that encodes and decodes offline. */
+  /**
+   * `GET models/{model}/tokenizer`: a tokenizer that encodes and decodes offline. Rejects with
+   * an `ApiError` class, `AbortError` or `ClientClosedError`.
+   */
   tokenizer(model: string, options?: CallOptions): Promise<Tokenizer> {
     return this.#run((client) => client.tokenizer(model), options)
   }
@@ -310,17 +324,20 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Translations, Reranking, Steering
 
-  /** `POST translate` (the model is a field of the request). */
+  /**
+   * `POST translate` (the model is a field of the request). Rejects with an `ApiError` class,
+   * `AbortError` or `ClientClosedError`.
+   */
   translate(request: TranslationRequest, options?: CallOptions): Promise<TranslationResponse> {
     return this.#run((client) => client.translate(request), options)
   }
 
-  /** `POST rerank`. */
+  /** `POST rerank`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   rerank(request: RerankRequest, model: string, options?: CallOptions): Promise<RerankResponse> {
     return this.#run((client) => client.rerank(request, model), options)
   }
 
-  /** `POST steering_concepts` (BETA). */
+  /** `POST steering_concepts` (BETA). Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   createSteeringConcept(
     request: SteeringConceptCreationRequest,
     options?: CallOptions
@@ -331,17 +348,23 @@ export class AsyncClient {
   // ---------------------------------------------------------------------------------------
   // Models
 
-  /** `GET models_available`. */
+  /** `GET models_available`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   models(options?: CallOptions): Promise<ReadonlyArray<ModelInfo>> {
     return this.#run((client) => client.models(), options)
   }
 
-  /** `GET version`. */
+  /**
+   * `GET version`. Rejects with an `ApiError` class other than `DecodeError`, `AbortError` or
+   * `ClientClosedError`.
+   */
   getVersion(options?: CallOptions): Promise<string> {
     return this.#run((client) => client.getVersion(), options)
   }
 
-  /** Checks the API version (at least 1.19.0 of major 1). */
+  /**
+   * Checks the API version (at least 1.19.0 of major 1). Rejects with a `VersionCheckError` class
+   * (`VersionMismatchError` or as `getVersion`), `AbortError` or `ClientClosedError`.
+   */
   validateVersion(options?: CallOptions): Promise<string> {
     return this.#run((client) => client.validateVersion(), options)
   }
