@@ -27,6 +27,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import { ValidationError } from "../errors/AlephAlphaError.js"
+import { BoundedText, type BoundedTextReader } from "./internal/responseBody.js"
 
 /** Options of the undici transport. */
 export interface UndiciOptions {
@@ -107,7 +108,48 @@ const requestBody = (body: HttpBody.HttpBody, NodeStream: NodeStream): Effect.Ef
 // an error on a body nobody reads must not become an unhandled 'error' event
 const ignoreError = () => {}
 
-class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+/** Reads the body as `BoundedTextReader` says; past the limit the body is destroyed, which closes its connection. */
+const readBounded = (source: ResponseData, limit: number, truncate: boolean) =>
+  new Promise<string | undefined>((resolve, reject) => {
+    const body = source.body
+    if (body.destroyed) return reject(body.errored ?? new Error("the body was already released"))
+    const declared = Number(source.headers["content-length"])
+    if (declared > limit && !truncate) {
+      body.destroy()
+      return resolve(undefined)
+    }
+    const chunks: Array<Buffer> = []
+    let length = 0
+    let done = false
+    body.on("data", (chunk: Buffer) => {
+      if (done) return
+      if (chunk.length <= limit - length) {
+        chunks.push(chunk)
+        length += chunk.length
+        return
+      }
+      done = true
+      body.destroy()
+      if (!truncate) return resolve(undefined)
+      chunks.push(chunk.subarray(0, limit - length))
+      resolve(decodeUtf8(chunks, limit))
+    })
+    body.once("end", () => {
+      done = true
+      resolve(decodeUtf8(chunks, length))
+    })
+    body.once("error", reject)
+    body.once("close", () => reject(new Error("the body closed before its end")))
+  })
+
+/** UTF-8 text of the bytes, without a leading BOM (as undici's `text()`). */
+const decodeUtf8 = (chunks: ReadonlyArray<Buffer>, length: number): string => {
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+  const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
+  return bytes.toString("utf8", start)
+}
+
+class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse, BoundedTextReader {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   private textBody: Promise<string> | undefined
@@ -149,6 +191,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return this.read(() => this.textBody ??= this.source.body.text())
+  }
+
+  [BoundedText](limit: number, truncate: boolean): Effect.Effect<string | undefined, HttpClientError.ResponseError> {
+    return this.read(() => readBounded(this.source, limit, truncate))
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
