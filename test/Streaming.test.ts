@@ -62,7 +62,7 @@ const controllable = (status = 200) =>
   })
 
 const transport = (client: HttpClient.HttpClient, options: Partial<AlephAlphaHttpOptions> = {}) =>
-  AlephAlphaHttp.make({ token: Redacted.make("t"), host: "https://api.test/v1", ...options }).pipe(
+  AlephAlphaHttp.make({ token: Redacted.make("tok-streaming-test"), host: "https://api.test/v1", ...options }).pipe(
     Effect.provide(Layer.succeed(HttpClient.HttpClient, client))
   )
 

@@ -223,11 +223,8 @@ export type ApiError = ValidationError | HttpStatusError | TransportError | Deco
 /** `chatStructured`: an {@link ApiError}, or content that does not match the schema. */
 export type StructuredChatError = ApiError | StructuredOutputError
 
-/**
- * `validateVersion`: a failed `GET version`, or a version this client does not support. The
- * version is read as text, so, like `getVersion`, it never fails with a `DecodeError`.
- */
-export type VersionCheckError = Exclude<ApiError, DecodeError> | VersionMismatchError
+/** `validateVersion`: a failed `GET version`, or a version this client does not support. */
+export type VersionCheckError = ApiError | VersionMismatchError
 
 /**
  * Every failure a client call can have: the union of all the classes above. Each method's

@@ -354,8 +354,8 @@ export class AsyncClient {
   }
 
   /**
-   * `GET version`. Rejects with an `ApiError` class other than `DecodeError`, `AbortError` or
-   * `ClientClosedError`.
+   * `GET version`. Rejects with an `ApiError` class (`DecodeError` only for an answer past
+   * `maxResponseSize`), `AbortError` or `ClientClosedError`.
    */
   getVersion(options?: CallOptions): Promise<string> {
     return this.#run((client) => client.getVersion(), options)

@@ -52,16 +52,22 @@ import { validationErrorFromParseError } from "../schema/SafeClass.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
+import { makeRedactor, type Redactor } from "./internal/redaction.js"
+import { declaredLength, readText } from "./internal/responseBody.js"
 import { decodeSse, type SseEvent } from "./Sse.js"
 import { layerUndici, type UndiciOptions } from "./UndiciTransport.js"
 
 /** Options of the client (DESIGN §4). */
 export interface AlephAlphaHttpOptions {
-  /** The API token, sent as `Authorization: Bearer …`; it never appears in errors or logs. */
+  /**
+   * The API token, sent as `Authorization: Bearer …`; it never appears in errors or logs (where
+   * a server echoes it, it is replaced by `<redacted>`). Visible ASCII characters only.
+   */
   readonly token: Redacted.Redacted<string>
   /**
    * The base URL, used as given: `/v1` is neither added nor stripped (PhariaAI installations
-   * usually want `https://<inference-host>/v1`). Default: `https://api.aleph-alpha.com`.
+   * usually want `https://<inference-host>/v1`). It may not carry user info (`user:password@`).
+   * Default: `https://api.aleph-alpha.com`.
    */
   readonly host?: string | undefined
   /** Restricts processing to these data centres (`"aleph-alpha"`). Default: no restriction. */
@@ -81,6 +87,12 @@ export interface AlephAlphaHttpOptions {
   readonly streamIdleTimeout?: Duration.DurationInput | undefined
   /** The largest SSE event accepted, in bytes. Default: 8 MiB. */
   readonly maxEventSize?: number | undefined
+  /**
+   * The largest answer a plain call accepts, in bytes: past it (or when `Content-Length`
+   * declares more) the request is aborted and the call fails with a `DecodeError`, not retried.
+   * Default: 64 MiB.
+   */
+  readonly maxResponseSize?: number | undefined
   /** Retries after the first attempt, with the default backoff. Default: 8. */
   readonly totalRetries?: number | undefined
   /**
@@ -89,7 +101,10 @@ export interface AlephAlphaHttpOptions {
    * in `withRetryAfter` to honour the server's `Retry-After`. Default: `retrySchedule()`.
    */
   readonly retrySchedule?: Schedule.Schedule<unknown, AlephAlphaError> | undefined
-  /** Extra headers sent with every request. Default: none. */
+  /**
+   * Extra headers sent with every request: names are HTTP tokens, values visible ASCII, spaces
+   * and tabs; `authorization` (the token's) and the framing headers are refused. Default: none.
+   */
   readonly headers?: Readonly<Record<string, string>> | undefined
   /**
    * Record prompt and completion text in span attributes (`gen_ai.prompt`, `gen_ai.completion`).
@@ -109,6 +124,7 @@ export interface ResolvedOptions {
   readonly requestTimeout: Duration.Duration
   readonly streamIdleTimeout: Duration.Duration
   readonly maxEventSize: number
+  readonly maxResponseSize: number
   readonly retrySchedule: Schedule.Schedule<unknown, AlephAlphaError>
   readonly headers: Readonly<Record<string, string>>
   readonly recordContent: boolean
@@ -137,8 +153,8 @@ export interface AlephAlphaHttpService {
   readonly options: ResolvedOptions
   /** GET `path` and decode its JSON body with `schema`. */
   readonly getJson: <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.Effect<A, ApiError>
-  /** GET `path` as text, taken as it is: never a `DecodeError`. */
-  readonly getText: (path: string) => Effect.Effect<string, Exclude<ApiError, DecodeError>>
+  /** GET `path` as text, taken as it is: a `DecodeError` only past `maxResponseSize`. */
+  readonly getText: (path: string) => Effect.Effect<string, ApiError>
   /** POST a request and decode its JSON answer with `schema`. */
   readonly post: <Req, ReqI, A, I>(
     request: PostRequest<Req, ReqI>,
@@ -149,6 +165,11 @@ export interface AlephAlphaHttpService {
    * ends it). Decoding the values is the caller's, so hot paths can stay lean.
    */
   readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, ApiError>
+  /**
+   * The error without the token: for the errors an endpoint makes of what the server sent (the
+   * transport's own errors have it removed already). Returns the error itself when it holds none.
+   */
+  readonly redact: <E extends AlephAlphaError>(error: E) => E
 }
 
 /** A request before its headers, which are added when it is sent (with the trace context of that moment). */
@@ -180,6 +201,61 @@ const decodeDuration = (path: string, input: Duration.DurationInput) =>
 
 const isPositiveInt = (n: number) => Number.isSafeInteger(n) && n > 0
 
+/** A header value (and the token) may hold visible ASCII, spaces and tabs: no CR, LF, NUL. */
+const headerValue = /^[\t\x20-\x7e]*$/
+
+/** An HTTP token (RFC 9110 §5.6.2), what a header name must be. */
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Headers the client sets itself (`authorization`, from the token) or that would make every
+ * request fail on the transports (framing is theirs).
+ */
+const refusedHeaders: ReadonlyMap<string, string> = new Map([
+  ["authorization", "the client sends the token option as the Authorization header"],
+  ["content-length", "the transport frames the body"],
+  ["transfer-encoding", "the transport frames the body"],
+  ["keep-alive", "the transport manages connections"],
+  ["upgrade", "the transport manages connections"],
+  ["expect", "the transport does not support it"]
+])
+
+/** The host for a message: user info, which may hold a password, becomes `***`. */
+const showHost = (host: string): string => {
+  const at = host.lastIndexOf("@")
+  if (at === -1) return JSON.stringify(host)
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(host)?.[0] ?? ""
+  return JSON.stringify(`${scheme}***${host.slice(at)}`)
+}
+
+const checkHeaders = (headers: unknown): ValidationError | undefined => {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    return invalidOption("headers", "expected an object of header names and values")
+  }
+  const seen = new Set<string>()
+  for (const name of Object.keys(headers)) {
+    // an invalid name may hold anything: shown escaped and cut short, never used as the path
+    if (!headerName.test(name)) {
+      return invalidOption("headers", `${JSON.stringify(name.slice(0, 64))} is not a header name (an HTTP token)`)
+    }
+    const lower = name.toLowerCase()
+    const refused = refusedHeaders.get(lower)
+    if (refused !== undefined) return invalidOption(`headers.${name}`, `may not be set: ${refused}`)
+    if (seen.has(lower)) return invalidOption(`headers.${name}`, "given twice (header names ignore case)")
+    seen.add(lower)
+    // values may be secrets: never shown
+    const value: unknown = (headers as Record<string, unknown>)[name]
+    if (typeof value !== "string") return invalidOption(`headers.${name}`, "expected a string")
+    if (!headerValue.test(value)) {
+      return invalidOption(
+        `headers.${name}`,
+        "the value may hold only visible ASCII characters, spaces and tabs (no CR, LF, NUL or other control characters; encode other text, e.g. with encodeURIComponent)"
+      )
+    }
+  }
+  return undefined
+}
+
 /** Applies the defaults of DESIGN §4 and checks every option. */
 const resolveOptions = (
   options: AlephAlphaHttpOptions
@@ -191,15 +267,32 @@ const resolveOptions = (
     if (Redacted.value(options.token).trim() === "") {
       return yield* invalidOption("token", "the token is empty")
     }
+    // never echoed: a CR or LF would also end the Authorization header early
+    if (!headerValue.test(Redacted.value(options.token))) {
+      return yield* invalidOption(
+        "token",
+        "the token may hold only visible ASCII characters (it holds a control character such as CR, LF or NUL, or a non-ASCII one)"
+      )
+    }
     const host = options.host ?? defaultHost
+    if (typeof host !== "string") {
+      return yield* invalidOption("host", "expected a string")
+    }
     let url: URL
     try {
       url = new URL(host)
     } catch {
-      return yield* invalidOption("host", `not a URL: ${JSON.stringify(host)}`)
+      return yield* invalidOption("host", `not a URL: ${showHost(host)}`)
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return yield* invalidOption("host", `expected an http or https URL, got ${JSON.stringify(host)}`)
+      return yield* invalidOption("host", `expected an http or https URL, got ${showHost(host)}`)
+    }
+    // it would be printed with every URL in an error message, password and all
+    if (url.username !== "" || url.password !== "") {
+      return yield* invalidOption(
+        "host",
+        `the base URL may not carry user info (${showHost(host)}): send credentials with the token or the headers option`
+      )
     }
     if (url.search !== "" || url.hash !== "") {
       return yield* invalidOption("host", "the base URL may not carry a query or a fragment")
@@ -212,15 +305,16 @@ const resolveOptions = (
     if (!isPositiveInt(maxEventSize)) {
       return yield* invalidOption("maxEventSize", "expected a positive integer number of bytes")
     }
+    const maxResponseSize = options.maxResponseSize ?? 64 * 1024 * 1024
+    if (!isPositiveInt(maxResponseSize)) {
+      return yield* invalidOption("maxResponseSize", "expected a positive integer number of bytes")
+    }
     if (options.tags !== undefined && !options.tags.every((tag) => typeof tag === "string")) {
       return yield* invalidOption("tags", "expected an array of strings")
     }
     const headers = options.headers ?? {}
-    for (const name of Object.keys(headers)) {
-      if (typeof headers[name] !== "string") {
-        return yield* invalidOption(`headers.${name}`, "expected a string")
-      }
-    }
+    const badHeader = checkHeaders(headers)
+    if (badHeader !== undefined) return yield* badHeader
     return {
       token: options.token,
       host: host.replace(/\/+$/, "") + "/",
@@ -230,6 +324,7 @@ const resolveOptions = (
       requestTimeout: yield* decodeDuration("requestTimeout", options.requestTimeout ?? Duration.seconds(305)),
       streamIdleTimeout: yield* decodeDuration("streamIdleTimeout", options.streamIdleTimeout ?? Duration.seconds(120)),
       maxEventSize,
+      maxResponseSize,
       retrySchedule: options.retrySchedule ?? retrySchedule({ totalRetries }),
       headers,
       recordContent: options.recordContent ?? false
@@ -248,8 +343,11 @@ const describeCause = (cause: unknown): string => {
 }
 
 // Keep the platform error's inner cause only: the platform error holds the request, headers and all.
-const transportError = (what: string, error: HttpClientError.HttpClientError): TransportError =>
-  new TransportError({ message: `${what}: ${describeCause(error.cause ?? error)}`, cause: error.cause })
+const transportError = (what: string, error: HttpClientError.HttpClientError, redactor: Redactor): TransportError =>
+  new TransportError({
+    message: redactor.text(`${what}: ${describeCause(error.cause ?? error)}`),
+    cause: redactor.cause(error.cause)
+  })
 
 const parseRetryAfter = (headers: Readonly<Record<string, string | undefined>>, now: number) => {
   const ms = headers["retry-after-ms"]
@@ -266,27 +364,43 @@ const parseRetryAfter = (headers: Readonly<Record<string, string | undefined>>, 
 
 const maxErrorText = 4096
 
-const parseErrorBody = (text: string): { readonly error: string; readonly code?: string } => {
+/** Of an error body only the start is read: a little more than what is kept of it. */
+const maxErrorBody = 64 * 1024
+
+const parseErrorBody = (
+  text: string,
+  redact: (text: string) => string
+): { readonly error: string; readonly code?: string } => {
   try {
     const json: unknown = JSON.parse(text)
     if (typeof json === "object" && json !== null && "error" in json && typeof json.error === "string") {
-      return "code" in json && typeof json.code === "string" ? { error: json.error, code: json.code } : { error: json.error }
+      return "code" in json && typeof json.code === "string"
+        ? { error: redact(json.error), code: redact(json.code) }
+        : { error: redact(json.error) }
     }
   } catch {
     // proxies answer in plain text
   }
-  return { error: text.length > maxErrorText ? `${text.slice(0, maxErrorText)}…` : text }
+  // redacted before it is cut, so no part of a secret is left at the cut
+  const redacted = redact(text)
+  return { error: redacted.length > maxErrorText ? `${redacted.slice(0, maxErrorText)}…` : redacted }
 }
 
-/** Maps a non-2xx answer to its error class (DESIGN §4). */
+const keepText = (text: string) => text
+
+/**
+ * Maps a non-2xx answer to its error class (DESIGN §4). `redact` cleans the server's text
+ * (the transport removes its token with it); default: kept as it is.
+ */
 export const errorFromStatus = (
   status: number,
   text: string,
   headers: Readonly<Record<string, string | undefined>>,
-  now: number
+  now: number,
+  redact: (text: string) => string = keepText
 ): HttpStatusError => {
   const retryAfter = parseRetryAfter(headers, now)
-  const fields = { status, ...parseErrorBody(text), ...(retryAfter === undefined ? {} : { retryAfter }) }
+  const fields = { status, ...parseErrorBody(text, redact), ...(retryAfter === undefined ? {} : { retryAfter }) }
   switch (status) {
     case 400:
       return new BadRequestError(fields)
@@ -317,10 +431,30 @@ const subjectOf = (schema: Schema.Schema.Any): string | undefined => {
   return Option.getOrUndefined(identifier)?.replace(/^.*\//, "")
 }
 
-const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError) =>
+const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError, redactor: Redactor) =>
   new DecodeError({
-    message: `${what} did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+    message: redactor.text(`${what} did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`)
   })
+
+/** The `DecodeError` for a text that is not JSON; the parser quotes the text where it failed. */
+const notJsonError = (what: string, cause: unknown, redactor: Redactor): DecodeError =>
+  new DecodeError({
+    message: redactor.text(`${what} is not valid JSON: ${describeCause(cause)}`),
+    cause: redactor.cause(cause)
+  })
+
+const tooLargeError = (
+  request: Outgoing,
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): DecodeError => {
+  const declared = declaredLength(response)
+  const size = declared !== undefined && declared > limit ? `declares ${declared} bytes` : "is larger"
+  return new DecodeError({
+    message: `The answer to ${request.method} ${request.url} ${size}, more than maxResponseSize (${limit} bytes): ` +
+      "the request was aborted"
+  })
+}
 
 /** Where `JSON.stringify` gives up on `value` (a BigInt or a cycle), as a dotted wire path; best effort. */
 const unserializablePath = (value: unknown, path: ReadonlyArray<string> = [], seen = new Set<object>()): string | undefined => {
@@ -394,6 +528,8 @@ const make = (
       "user-agent": userAgent,
       authorization: `Bearer ${Redacted.value(resolved.token)}`
     }
+    // applied to every error made of what a server sent or a transport said
+    const redactor = makeRedactor(Redacted.value(resolved.token))
 
     const url = (path: string) => resolved.host + path
 
@@ -463,22 +599,39 @@ const make = (
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"
               ? invalidOption("host", `cannot build a URL for ${request.url}`)
-              : transportError(`Connection failed for ${request.method} ${request.url}`, error)
+              : transportError(`Connection failed for ${request.method} ${request.url}`, error, redactor)
           )
         ),
         Effect.flatMap((response) =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
-            : Effect.flatMap(readText(request, response), (text) =>
+            : Effect.flatMap(readBody(request, response, maxErrorBody, true), (text) =>
               Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.fail(errorFromStatus(response.status, text, response.headers, now))))
+                Effect.fail(errorFromStatus(response.status, text ?? "", response.headers, now, redactor.text))))
         )
       )
 
-    const readText = (request: Outgoing, response: HttpClientResponse.HttpClientResponse) =>
+    /** Reads at most `limit` bytes of the body (see `readText`). */
+    const readBody = (
+      request: Outgoing,
+      response: HttpClientResponse.HttpClientResponse,
+      limit: number,
+      truncate: boolean
+    ) =>
       Effect.mapError(
-        response.text,
-        (error) => transportError(`Connection lost while reading the answer to ${request.method} ${request.url}`, error)
+        readText(response, limit, truncate),
+        (error) =>
+          transportError(`Connection lost while reading the answer to ${request.method} ${request.url}`, error, redactor)
+      )
+
+    /** The whole body of a 2xx answer, within `maxResponseSize`. */
+    const readAnswer = (request: Outgoing, response: HttpClientResponse.HttpClientResponse) =>
+      Effect.flatMap(
+        readBody(request, response, resolved.maxResponseSize, false),
+        (text) =>
+          text === undefined
+            ? Effect.fail(tooLargeError(request, response, resolved.maxResponseSize))
+            : Effect.succeed(text)
       )
 
     const requestTimeoutError = (what: string) =>
@@ -491,37 +644,44 @@ const make = (
     const requestTimeoutMillis = Duration.toMillis(resolved.requestTimeout)
 
     /**
-     * One attempt of a plain call: the whole body within `requestTimeout`. Under the live clock a
-     * timer aborts the request through the signal the HttpClient gives every request (all the
-     * platform's clients honour it), which costs next to nothing; `Effect.timeoutFail` forks two
-     * fibers per call, which cost a busy client a third of its requests/s. Under any other clock
-     * (`TestClock`) the attempt runs in `Effect.timeoutFail`, so tests control the time.
+     * One attempt of a plain call: the whole body within `requestTimeout`. The request belongs
+     * to a scope that a failure closes, which aborts it: an answer past `maxResponseSize` is not
+     * read on. Under the live clock a timer closes the scope too, through the signal the
+     * HttpClient gives every request (all the platform's clients honour it), which costs next to
+     * nothing; `Effect.timeoutFail` forks two fibers per call, which cost a busy client a third of
+     * its requests/s. Under any other clock (`TestClock`) the attempt runs in
+     * `Effect.timeoutFail`, so tests control the time.
      */
     const fetchText = (request: Outgoing) => {
       const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
-      const attempt = <R>(client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
-        Effect.flatMap(send(request, client), (response) => readText(request, response))
-      return retrying(request, Effect.clockWith((clock) => {
-        if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
-          return Effect.timeoutFail(attempt(httpClient), { duration: resolved.requestTimeout, onTimeout })
-        }
-        return Effect.flatMap(Scope.make(), (scope) => {
+      return retrying(request, Effect.clockWith((clock) =>
+        Effect.flatMap(Scope.make(), (scope) => {
+          const attempt = Effect.flatMap(send(request, scopedClient), (response) => readAnswer(request, response)).pipe(
+            Effect.provideService(Scope.Scope, scope)
+          )
+          const closeOnFailure = (exit: Exit.Exit<unknown, unknown>) =>
+            Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+          if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
+            return Effect.onExit(
+              Effect.timeoutFail(attempt, { duration: resolved.requestTimeout, onTimeout }),
+              closeOnFailure
+            )
+          }
           let timedOut = false
           const timer = setTimeout(() => {
             timedOut = true
             // the scope's finalizer aborts the request, which fails the attempt where it waits
             Effect.runFork(Scope.close(scope, Exit.void))
           }, requestTimeoutMillis)
-          return attempt(scopedClient).pipe(
-            Effect.provideService(Scope.Scope, scope),
+          return attempt.pipe(
             Effect.onExit((exit) => {
               clearTimeout(timer)
-              return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+              return closeOnFailure(exit)
             }),
             Effect.mapError((error) => timedOut ? onTimeout() : error)
           )
         })
-      }))
+      ))
     }
 
     const decodeJson = <A, I>(request: Outgoing, schema: Schema.Schema<A, I>) => {
@@ -532,12 +692,12 @@ const make = (
         try {
           json = JSON.parse(text)
         } catch (cause) {
-          return Effect.fail(new DecodeError({ message: `${what()} is not valid JSON: ${describeCause(cause)}`, cause }))
+          return Effect.fail(notJsonError(what(), cause, redactor))
         }
         const decoded = decode(json)
         return Either.isRight(decoded)
           ? Effect.succeed(decoded.right)
-          : Effect.fail(decodeErrorFromParseError(what(), decoded.left))
+          : Effect.fail(decodeErrorFromParseError(what(), decoded.left, redactor))
       })
     }
 
@@ -588,6 +748,7 @@ const make = (
 
     const service: AlephAlphaHttpService = {
       options: resolved,
+      redact: redactor.error,
       getJson: (path, schema) => decodeJson(get(path), schema),
       getText: (path) => fetchText(get(path)),
       post: (post, schema) =>
@@ -610,7 +771,7 @@ const make = (
           let done = false
           return response.stream.pipe(
             Stream.mapError((error) =>
-              transportError(`Connection lost while streaming ${request.method} ${request.url}`, error)
+              transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
             ),
             Stream.timeoutFail(idleTimeoutError, resolved.streamIdleTimeout),
             sse,
@@ -625,7 +786,7 @@ const make = (
                 try {
                   values.push(JSON.parse(event.data))
                 } catch (cause) {
-                  return new DecodeError({ message: `${what} is not valid JSON: ${describeCause(cause)}`, cause })
+                  return notJsonError(what, cause, redactor)
                 }
               }
               return undefined

@@ -114,7 +114,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
             mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<ChatStreamEvent>) => {
               for (const value of values) {
                 const chunk = decodeChatChunk(value)
-                if (Either.isLeft(chunk)) return decodeChunkError(chunk.left)
+                if (Either.isLeft(chunk)) return http.redact(decodeChunkError(chunk.left))
                 assembler.push(chunk.right, events)
               }
               return undefined
@@ -159,14 +159,18 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
         const parsed = yield* Effect.try({
           try: () => JSON.parse(json) as unknown,
           catch: (cause) =>
-            new StructuredOutputError({ content: raw, message: `The model's answer is not JSON: ${String(cause)}`, cause })
+            http.redact(
+              new StructuredOutputError({ content: raw, message: `The model's answer is not JSON: ${String(cause)}`, cause })
+            )
         })
         return yield* Schema.decodeUnknown(schema)(parsed).pipe(
           Effect.mapError((error) =>
-            new StructuredOutputError({
-              content: raw,
-              message: `The model's answer does not match the schema: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-            })
+            http.redact(
+              new StructuredOutputError({
+                content: raw,
+                message: `The model's answer does not match the schema: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+              })
+            )
           )
         )
       }).pipe(Telemetry.span(http.options, "chatStructured", attributes(request, model)))

@@ -73,7 +73,7 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
           mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<CompletionStreamEvent>) => {
             for (const value of values) {
               const event = decodeCompletionEvent(value)
-              if (Either.isLeft(event)) return decodeEventError(event.left)
+              if (Either.isLeft(event)) return http.redact(decodeEventError(event.left))
               if (event.right !== undefined) events.push(event.right)
             }
             return undefined

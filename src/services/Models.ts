@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type ApiError, type DecodeError, type VersionCheckError, VersionMismatchError } from "../errors/AlephAlphaError.js"
+import { type ApiError, type VersionCheckError, VersionMismatchError } from "../errors/AlephAlphaError.js"
 import { minApiVersion, type ModelInfo, ModelsResponse } from "../schema/Models.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
@@ -15,9 +15,9 @@ export interface ModelsService {
   readonly models: () => Effect.Effect<ReadonlyArray<ModelInfo>, ApiError>
   /**
    * `GET version`: the API version, as the server reports it (e.g. `"1.19.0"`). Taken as text,
-   * so never a `DecodeError`.
+   * so a `DecodeError` only for an answer past `maxResponseSize`.
    */
-  readonly getVersion: () => Effect.Effect<string, Exclude<ApiError, DecodeError>>
+  readonly getVersion: () => Effect.Effect<string, ApiError>
   /**
    * Checks that the API is at least version 1.19.0 of the same major version, as the Python
    * client's `validate_version` does. Never called automatically. Returns the version.

@@ -57,7 +57,10 @@ export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")
       tokenizer: (model) =>
         (typeof model !== "string" || model === ""
           ? Effect.fail(new ValidationError({ path: "model", issue: "expected a model name", subject: "tokenizer" }))
-          : Effect.flatMap(http.getText(`models/${encodeURIComponent(model)}/tokenizer`), tokenizerFromJson)).pipe(
+          : Effect.flatMap(
+            http.getText(`models/${encodeURIComponent(model)}/tokenizer`),
+            (text) => Effect.mapError(tokenizerFromJson(text), http.redact)
+          )).pipe(
             Telemetry.span(http.options, "tokenizer", { operation: "tokenizer", model })
           )
     }

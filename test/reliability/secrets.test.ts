@@ -1,0 +1,380 @@
+/**
+ * Secrets never appear, whatever the server or the options do: a server that echoes the
+ * `Authorization` header into an error body, a malformed answer, a stream or a broken HTTP
+ * answer gets it replaced by `<redacted>` in every error, its cause, the logs and the spans.
+ * Options that would print or inject a secret (a host with user info, a token with control
+ * characters, bad extra headers) are a `ValidationError` when the layer or `AsyncClient` is made,
+ * which never echoes them.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Effect, Exit, Inspectable, Layer, Redacted, Schema, Stream } from "effect"
+import * as http from "node:http"
+import * as net from "node:net"
+import type { AddressInfo, Socket } from "node:net"
+import type { AlephAlphaError, AlephAlphaHttpOptions, ClientService } from "../../src/index.js"
+import {
+  AlephAlphaHttp,
+  AsyncClient,
+  AuthenticationError,
+  BadRequestError,
+  ChatRequest,
+  Client,
+  DecodeError,
+  Message,
+  ServerError,
+  StructuredOutputError,
+  TransportError,
+  ValidationError
+} from "../../src/index.js"
+import { failureOf, observed, type Observer, renderings, SECRET, token } from "./harness.js"
+
+const bearer = `Bearer ${SECRET}`
+
+/** No piece of the secret long enough to matter: every 10-character slice of it. */
+const fragments = Array.from({ length: SECRET.length - 9 }, (_, i) => SECRET.slice(i, i + 10))
+
+const expectNoFragment = (texts: ReadonlyArray<string>) => {
+  const leaks = texts.flatMap((text) => fragments.filter((fragment) => text.includes(fragment)).map(() => text))
+  expect(leaks, "texts holding a piece of the token").toEqual([])
+}
+
+/** Every text the error shows: message, rendering, JSON and the whole cause chain. */
+const errorTexts = (error: unknown): ReadonlyArray<string> => {
+  const out: Array<string> = [String(error), Inspectable.format(error), JSON.stringify(error) ?? ""]
+  let current: unknown = error
+  for (let depth = 0; depth < 6 && current !== undefined; depth++) {
+    if (current instanceof Error) {
+      out.push(current.message, current.stack ?? "", Inspectable.format(current), JSON.stringify(current) ?? "")
+      for (const value of Object.values(current)) if (typeof value === "string") out.push(value)
+      current = current.cause
+    } else {
+      out.push(Inspectable.format(current))
+      current = undefined
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// the echoing server
+
+const chatAnswer = (content: string) =>
+  JSON.stringify({
+    id: "c",
+    choices: [{ finish_reason: "stop", index: 0, message: { role: "assistant", content } }],
+    created: 1,
+    model: "m",
+    object: "chat.completion"
+  })
+
+/** What each scenario answers, given the request's Authorization header. */
+const answers: Record<string, (authorization: string) => { status: number; type: string; body: string }> = {
+  "json-400": (auth) => ({
+    status: 400,
+    type: "application/json",
+    body: JSON.stringify({ error: `unexpected header Authorization: ${auth}`, code: auth })
+  }),
+  "json-500": (auth) => ({ status: 500, type: "application/json", body: JSON.stringify({ error: `echo ${auth}` }) }),
+  "text-401": (auth) => ({ status: 401, type: "text/plain", body: `Authorization: ${auth}\nis not valid` }),
+  // the token straddles the 4096 characters kept of a body
+  "long-500": (auth) => ({ status: 500, type: "text/plain", body: "x".repeat(4090) + auth + " trailing" }),
+  "other-json-400": (auth) => ({
+    status: 400,
+    type: "application/json",
+    body: JSON.stringify({ detail: { headers: { authorization: auth } } })
+  }),
+  // the JSON parser quotes the characters where it fails: the start of the token
+  "not-json-200": (auth) => ({ status: 200, type: "application/json", body: `${auth.slice(7)} is no JSON` }),
+  "shape-200": (auth) => ({ status: 200, type: "application/json", body: JSON.stringify({ choices: auth }) }),
+  "stream-not-json": (auth) => ({ status: 200, type: "text/event-stream", body: `data: ${auth.slice(7)}\n\n` }),
+  "stream-shape": (auth) => ({
+    status: 200,
+    type: "text/event-stream",
+    body: `data: ${JSON.stringify({ choices: [{ index: 0, delta: auth }] })}\n\n`
+  }),
+  "tokenizer": (auth) => ({ status: 200, type: "application/json", body: `${auth.slice(7)}` }),
+  "structured": (auth) => ({ status: 200, type: "application/json", body: chatAnswer(`not JSON: ${auth}`) }),
+  "structured-shape": (auth) => ({
+    status: 200,
+    type: "application/json",
+    body: chatAnswer(JSON.stringify({ name: auth }))
+  })
+}
+
+let server: http.Server
+let broken: net.Server
+let base = ""
+let brokenBase = ""
+let requests = 0
+const sockets = new Set<Socket>()
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    requests++
+    request.resume()
+    request.on("end", () => {
+      const scenario = (request.url ?? "").split("/")[1] ?? ""
+      const answer = answers[scenario]?.(request.headers.authorization ?? "")
+      if (answer === undefined) return void response.writeHead(404).end()
+      response.writeHead(answer.status, { "content-type": answer.type }).end(answer.body)
+    })
+  })
+  // answers with a broken HTTP message holding the token: the parser's error keeps the bytes
+  broken = net.createServer((socket) => {
+    requests++
+    socket.once("data", (data) => {
+      const auth = /authorization: ([^\r\n]*)/i.exec(data.toString("latin1"))?.[1] ?? ""
+      socket.end(`HTTP/1.1 200 OK\r\nx-echo: ${auth}\r\nx-bad: a\u0001${auth}\r\ncontent-length: 2\r\n\r\n{}`)
+    })
+  })
+  for (const s of [server, broken]) {
+    s.on("connection", (socket: Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+  }
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  await new Promise<void>((resolve) => broken.listen(0, "127.0.0.1", resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  brokenBase = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>((resolve) => broken.close(() => resolve()))
+})
+
+beforeEach(() => {
+  requests = 0
+})
+
+// ---------------------------------------------------------------------------------------------
+// the clients
+
+const transports: ReadonlyArray<{ readonly name: string; readonly layer: Layer.Layer<HttpClient.HttpClient, unknown> }> = [
+  { name: "undici", layer: AlephAlphaHttp.layerUndici() },
+  { name: "fetch", layer: FetchHttpClient.layer }
+]
+
+const chatRequest = new ChatRequest({ model: "m", messages: [new Message({ role: "user", content: "Hi" })] })
+
+const withClient = <A>(
+  transport: Layer.Layer<HttpClient.HttpClient, unknown>,
+  host: string,
+  use: (client: ClientService) => Effect.Effect<A, AlephAlphaError>
+) =>
+  Effect.scoped(Effect.gen(function*() {
+    const layer = Client.layer({ token, host, totalRetries: 0 }).pipe(Layer.provide(transport))
+    const context = yield* Effect.orDie(Layer.build(layer))
+    return yield* Effect.exit(use(Context.get(context, Client)))
+  }))
+
+/** Runs one call under the observer (spans, Debug logs, renderings) and returns its typed failure. */
+const failing = (
+  observer: Observer,
+  transport: Layer.Layer<HttpClient.HttpClient, unknown>,
+  host: string,
+  use: (client: ClientService) => Effect.Effect<unknown, AlephAlphaError>
+) =>
+  Effect.gen(function*() {
+    const exit = yield* withClient(transport, host, use)
+    yield* observer.outcome(exit)
+    const error = failureOf(exit)
+    expectNoFragment([...observer.texts(), ...errorTexts(error)])
+    return error
+  })
+
+const Named = Schema.Struct({ name: Schema.Number })
+
+/** The scenarios: the call, and the error it must end in. */
+const cases: ReadonlyArray<{
+  readonly scenario: string
+  readonly call: (client: ClientService) => Effect.Effect<unknown, AlephAlphaError>
+  readonly expected: new(...args: Array<any>) => AlephAlphaError
+}> = [
+  { scenario: "json-400", call: (client) => client.chat(chatRequest), expected: BadRequestError },
+  { scenario: "json-500", call: (client) => client.chat(chatRequest), expected: ServerError },
+  { scenario: "text-401", call: (client) => client.chat(chatRequest), expected: AuthenticationError },
+  { scenario: "long-500", call: (client) => client.chat(chatRequest), expected: ServerError },
+  { scenario: "other-json-400", call: (client) => client.models(), expected: BadRequestError },
+  { scenario: "not-json-200", call: (client) => client.chat(chatRequest), expected: DecodeError },
+  { scenario: "shape-200", call: (client) => client.chat(chatRequest), expected: DecodeError },
+  { scenario: "stream-not-json", call: (client) => Stream.runDrain(client.chatWithStreaming(chatRequest)), expected: DecodeError },
+  { scenario: "stream-shape", call: (client) => Stream.runDrain(client.chatWithStreaming(chatRequest)), expected: DecodeError },
+  { scenario: "tokenizer", call: (client) => client.tokenizer("m"), expected: DecodeError },
+  { scenario: "structured", call: (client) => client.chatStructured(chatRequest, Named), expected: StructuredOutputError },
+  {
+    scenario: "structured-shape",
+    call: (client) => client.chatStructured(chatRequest, Named),
+    expected: StructuredOutputError
+  }
+]
+
+describe.each(transports)("a server echoing the token, on the $name transport", ({ layer }) => {
+  it.live("never gets it into an error, its cause, a log line or a span: it is <redacted>", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        for (const { call, expected, scenario } of cases) {
+          const error = yield* failing(observer, layer, `${base}/${scenario}`, call)
+          expect(error, scenario).toBeInstanceOf(expected)
+          // the rest of what the server said is kept
+          if (scenario === "json-400") {
+            expect((error as BadRequestError).error).toBe("unexpected header Authorization: Bearer <redacted>")
+            expect((error as BadRequestError).code).toBe("Bearer <redacted>")
+          }
+          if (scenario === "text-401") expect(error.message).toContain("Authorization: Bearer <redacted>")
+          if (scenario === "not-json-200") expect(error.message).toContain("is not valid JSON")
+          if (scenario === "structured") {
+            expect((error as StructuredOutputError).content).toBe("not JSON: Bearer <redacted>")
+          }
+        }
+      })
+    ))
+
+  it.live("never gets it into a transport error, even when the HTTP parser keeps the answer's bytes", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const error = yield* failing(observer, layer, brokenBase, (client) => client.chat(chatRequest))
+        expect(error).toBeInstanceOf(TransportError)
+      })
+    ))
+})
+
+describe("AsyncClient with a server echoing the token", () => {
+  it.live("rejects with errors that hold none of it", () =>
+    Effect.gen(function*() {
+      for (const transport of ["undici", "fetch"] as const) {
+        for (const scenario of ["json-400", "text-401", "not-json-200", "shape-200"]) {
+          const client = new AsyncClient({ token: SECRET, host: `${base}/${scenario}`, totalRetries: 0, transport })
+          const error = yield* Effect.promise(() => client.chat(chatRequest).then(() => undefined, (e: unknown) => e))
+          yield* Effect.promise(() => client.close())
+          expect(error, scenario).toBeInstanceOf(Error)
+          expectNoFragment(errorTexts(error))
+        }
+      }
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------
+// options that would print or inject a secret
+
+/** The failure of building `Client.layer` with these options (over a transport never reached). */
+const buildFailure = (options: AlephAlphaHttpOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const exit = yield* Effect.exit(
+      Layer.build(Client.layer(options).pipe(Layer.provide(transports[0]!.layer)))
+    )
+    if (Exit.isSuccess(exit)) throw new Error("the layer was built")
+    const error = Cause.squash(exit.cause)
+    expect(Cause.isFailType(exit.cause) || Cause.failures(exit.cause).length === 1).toBe(true)
+    return { error, texts: [...renderings(exit), ...errorTexts(error)] }
+  }))
+
+/** The error `new AsyncClient` throws with these options. */
+const constructorFailure = (options: ConstructorParameters<typeof AsyncClient>[0]) => {
+  try {
+    new AsyncClient(options)
+  } catch (error) {
+    return { error, texts: errorTexts(error) }
+  }
+  throw new Error("the client was made")
+}
+
+const expectRefused = (
+  failure: { readonly error: unknown; readonly texts: ReadonlyArray<string> },
+  path: string | RegExp,
+  hidden: ReadonlyArray<string>
+) => {
+  expect(failure.error).toBeInstanceOf(ValidationError)
+  expect((failure.error as ValidationError).path).toMatch(path)
+  for (const text of failure.texts) for (const secret of hidden) expect(text).not.toContain(secret)
+}
+
+describe("a host with user info", () => {
+  const hosts = [
+    "https://alice:hunter2-PASSWORD@api.example.com/v1",
+    "https://hunter2-PASSWORD@api.example.com",
+    "ftp://alice:hunter2-PASSWORD@api.example.com",
+    "https://alice:hunter2-PASSWORD@exa mple.com"
+  ]
+
+  it.live("is refused when the layer or AsyncClient is made, the password never shown", () =>
+    Effect.gen(function*() {
+      for (const host of hosts) {
+        const failure = yield* buildFailure({ token, host })
+        expectRefused(failure, "host", ["hunter2", "alice"])
+        expectRefused(constructorFailure({ token: SECRET, host }), "host", ["hunter2", "alice"])
+      }
+      const { error } = yield* buildFailure({ token, host: hosts[0] })
+      expect((error as ValidationError).message).toContain("***@api.example.com")
+      expect((error as ValidationError).message).toContain("user info")
+      expect(requests).toBe(0)
+    }))
+})
+
+describe("a token with control or non-ASCII characters", () => {
+  const tokens = [`${SECRET}\r\nx-injected: 1`, `${SECRET}\n`, `\r${SECRET}`, `${SECRET}\u0000`, `${SECRET}\u007f`, `${SECRET}é`, `${SECRET}\u2028`]
+
+  it.live("is refused when the layer or AsyncClient is made, never echoed", () =>
+    Effect.gen(function*() {
+      for (const bad of tokens) {
+        expectRefused(yield* buildFailure({ token: Redacted.make(bad), host: base }), "token", [SECRET])
+        expectRefused(constructorFailure({ token: bad, host: base }), "token", [SECRET])
+      }
+      expect(requests).toBe(0)
+    }))
+})
+
+describe("extra headers", () => {
+  const refused: ReadonlyArray<{ readonly headers: Record<string, string>; readonly path: string | RegExp }> = [
+    { headers: { "bad name": "v" }, path: "headers" },
+    { headers: { "x-a\r\nx-injected": "v" }, path: "headers" },
+    { headers: { "": "v" }, path: "headers" },
+    { headers: { "ünï": "v" }, path: "headers" },
+    { headers: { "x-key": `${SECRET}\r\nx-injected: 1` }, path: "headers.x-key" },
+    { headers: { "x-key": `${SECRET}\n` }, path: "headers.x-key" },
+    { headers: { "x-key": `${SECRET}\u0000` }, path: "headers.x-key" },
+    { headers: { "x-key": `${SECRET}€` }, path: "headers.x-key" },
+    { headers: { "x-key": `${SECRET}é` }, path: "headers.x-key" },
+    { headers: { Authorization: `Bearer ${SECRET}` }, path: "headers.Authorization" },
+    { headers: { authorization: `Bearer ${SECRET}` }, path: "headers.authorization" },
+    { headers: { "content-length": "3" }, path: "headers.content-length" },
+    { headers: { "Transfer-Encoding": "chunked" }, path: "headers.Transfer-Encoding" },
+    { headers: { "X-Key": SECRET, "x-key": SECRET }, path: /^headers\.x-key$/i }
+  ]
+
+  it.live("with a bad name or value are refused when the layer or AsyncClient is made, values never echoed", () =>
+    Effect.gen(function*() {
+      for (const { headers, path } of refused) {
+        expectRefused(yield* buildFailure({ token, host: base, headers }), path, [SECRET])
+        expectRefused(constructorFailure({ token: "t", host: base, headers }), path, [SECRET])
+      }
+      expect(requests).toBe(0)
+    }))
+
+  it.live("with visible ASCII, spaces and tabs are sent", () =>
+    Effect.gen(function*() {
+      const seen: Array<http.IncomingHttpHeaders> = []
+      const echo = http.createServer((request, response) => {
+        seen.push(request.headers)
+        response.writeHead(200, { "content-type": "application/json" }).end("[]")
+      })
+      yield* Effect.promise(() => new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve)))
+      const host = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
+      const exit = yield* Effect.scoped(Effect.gen(function*() {
+        const layer = Client.layer({ token, host, headers: { "X-Tenant": "a b\tc ~!" } }).pipe(
+          Layer.provide(transports[0]!.layer)
+        )
+        const context = yield* Layer.build(layer)
+        return yield* Effect.exit(Context.get(context, Client).models())
+      }))
+      echo.closeAllConnections()
+      yield* Effect.promise(() => new Promise<void>((resolve) => echo.close(() => resolve())))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(seen[0]?.["x-tenant"]).toBe("a b\tc ~!")
+      expect(seen[0]?.authorization).toBe(bearer)
+    }))
+})
