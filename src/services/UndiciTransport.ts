@@ -108,7 +108,11 @@ const requestBody = (body: HttpBody.HttpBody, NodeStream: NodeStream): Effect.Ef
 // an error on a body nobody reads must not become an unhandled 'error' event
 const ignoreError = () => {}
 
-/** Reads the body as `BoundedTextReader` says; past the limit the body is destroyed, which closes its connection. */
+/**
+ * Reads the body as `BoundedTextReader` says; past the limit the body is destroyed, which
+ * closes its connection. A body of one chunk is decoded at its end, as undici's `text()` does;
+ * one of more is decoded as it comes, so its bytes are not held next to its text.
+ */
 const readBounded = (source: ResponseData, limit: number, truncate: boolean) =>
   new Promise<string | undefined>((resolve, reject) => {
     const body = source.body
@@ -118,36 +122,47 @@ const readBounded = (source: ResponseData, limit: number, truncate: boolean) =>
       body.destroy()
       return resolve(undefined)
     }
-    const chunks: Array<Buffer> = []
+    let first: Buffer | undefined
+    let decoder: TextDecoder | undefined
+    let text = ""
     let length = 0
     let done = false
+    const add = (chunk: Buffer) => {
+      if (first === undefined && decoder === undefined) return void (first = chunk)
+      if (decoder === undefined) {
+        decoder = new TextDecoder()
+        text = decoder.decode(first, { stream: true })
+        first = undefined
+      }
+      // appending makes a rope, flattened once when it is read: no quadratic copying
+      text += decoder.decode(chunk, { stream: true })
+    }
+    const end = () => {
+      done = true
+      if (decoder !== undefined) return text + decoder.decode()
+      if (first === undefined) return ""
+      // without a BOM, as TextDecoder and undici's `text()` do
+      const start = first.length > 2 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0
+      return first.toString("utf8", start)
+    }
     body.on("data", (chunk: Buffer) => {
       if (done) return
       if (chunk.length <= limit - length) {
-        chunks.push(chunk)
         length += chunk.length
-        return
+        return add(chunk)
       }
-      done = true
       body.destroy()
-      if (!truncate) return resolve(undefined)
-      chunks.push(chunk.subarray(0, limit - length))
-      resolve(decodeUtf8(chunks, limit))
+      if (!truncate) {
+        done = true
+        return resolve(undefined)
+      }
+      add(chunk.subarray(0, limit - length))
+      resolve(end())
     })
-    body.once("end", () => {
-      done = true
-      resolve(decodeUtf8(chunks, length))
-    })
+    body.once("end", () => resolve(end()))
     body.once("error", reject)
     body.once("close", () => reject(new Error("the body closed before its end")))
   })
-
-/** UTF-8 text of the bytes, without a leading BOM (as undici's `text()`). */
-const decodeUtf8 = (chunks: ReadonlyArray<Buffer>, length: number): string => {
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
-  const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
-  return bytes.toString("utf8", start)
-}
 
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse, BoundedTextReader {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId

@@ -56,8 +56,11 @@ let base = ""
 const chatHead = "{\"id\":\"c\",\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
 const chatTail = "\"}}],\"created\":1,\"model\":\"m\",\"object\":\"chat.completion\"}"
 
+const unicode = "Grüße, 東京 🍎 — ½"
+
 /** A chat answer of exactly `size` bytes. */
-const chatAnswer = (size: number) => chatHead + "a".repeat(size - chatHead.length - chatTail.length) + chatTail
+const chatAnswer = (size: number) =>
+  chatHead + "a".repeat(Math.max(0, size - chatHead.length - chatTail.length)) + chatTail
 
 /** Writes `total` bytes (`head`, filler, `tail`) a block at a time, waiting for the socket to drain. */
 const pump = (response: http.ServerResponse, record: Served, total: number, head = "", tail = "") => {
@@ -113,6 +116,20 @@ beforeAll(async () => {
           response.writeHead(200, { "content-type": "application/json", "content-length": String(answer.length) })
           record.written += answer.length
           return response.end(answer, () => record.finished = true)
+        }
+        case "split": {
+          // one byte per chunk, the writes a turn of the event loop apart: characters are split
+          const bytes = Buffer.from(chatAnswer(0).replace(chatTail, `${unicode}${chatTail}`))
+          response.writeHead(200, { "content-type": "application/json" })
+          let i = 0
+          const next = () => {
+            if (response.destroyed) return
+            if (i === bytes.length) return void response.end(() => record.finished = true)
+            record.written++
+            response.write(bytes.subarray(i, ++i))
+            setImmediate(next)
+          }
+          return next()
         }
         case "error":
           response.writeHead(500, { "content-type": "text/html" })
@@ -258,6 +275,12 @@ describe.each(transports)("on the $name transport", ({ layer }) => {
         expect(response.message.text.length).toBe(limit - chatHead.length - chatTail.length)
         expect(servedFor(scenario).map((record) => record.finished)).toEqual([true])
       }
+    }))
+
+  it.live("an answer in many chunks, split inside characters, is decoded whole", () =>
+    Effect.gen(function*() {
+      const exit = yield* withClient(layer().layer, "split", (client) => Effect.exit(client.chat(chatRequest)))
+      expect(valueOf(exit).message.text).toBe(unicode)
     }))
 
   it.live("a huge error body is read only as far as the error keeps it: the status error, its text cut", () =>
