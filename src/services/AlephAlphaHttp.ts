@@ -449,10 +449,11 @@ const tooLargeError = (
   limit: number
 ): DecodeError => {
   const declared = declaredLength(response)
-  const size = declared !== undefined && declared > limit ? `declares ${declared} bytes` : "is larger"
+  const size = declared !== undefined && declared > limit
+    ? `declares ${declared} bytes (Content-Length), more than`
+    : "is larger than"
   return new DecodeError({
-    message: `The answer to ${request.method} ${request.url} ${size}, more than maxResponseSize (${limit} bytes): ` +
-      "the request was aborted"
+    message: `The answer to ${request.method} ${request.url} ${size} maxResponseSize (${limit} bytes): the request was aborted`
   })
 }
 

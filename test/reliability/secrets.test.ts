@@ -94,6 +94,7 @@ const answers: Record<string, (authorization: string) => { status: number; type:
     type: "text/event-stream",
     body: `data: ${JSON.stringify({ choices: [{ index: 0, delta: auth }] })}\n\n`
   }),
+  "encoded-400": (auth) => ({ status: 400, type: "text/plain", body: `redirect to /login?token=${encodeURIComponent(auth.slice(7))}` }),
   "tokenizer": (auth) => ({ status: 200, type: "application/json", body: `${auth.slice(7)}` }),
   "structured": (auth) => ({ status: 200, type: "application/json", body: chatAnswer(`not JSON: ${auth}`) }),
   "structured-shape": (auth) => ({
@@ -241,6 +242,28 @@ describe.each(transports)("a server echoing the token, on the $name transport", 
         expect(error).toBeInstanceOf(TransportError)
       })
     ))
+})
+
+describe("a token with characters that JSON and URLs escape", () => {
+  const special = "tok/with+special\"chars\\and=more&1234567890"
+
+  it.live("is redacted in its escaped forms too", () =>
+    Effect.gen(function*() {
+      for (const scenario of ["other-json-400", "encoded-400"]) {
+        const exit = yield* Effect.scoped(Effect.gen(function*() {
+          const layer = Client.layer({ token: Redacted.make(special), host: `${base}/${scenario}`, totalRetries: 0 }).pipe(
+            Layer.provide(transports[0]!.layer)
+          )
+          return yield* Effect.exit(Context.get(yield* Layer.build(layer), Client).models())
+        }))
+        const error = failureOf(exit)
+        expect(error, scenario).toBeInstanceOf(BadRequestError)
+        expect((error as BadRequestError).error).toContain("<redacted>")
+        for (const form of [special, JSON.stringify(special).slice(1, -1), encodeURIComponent(special)]) {
+          for (const text of errorTexts(error)) expect(text).not.toContain(form)
+        }
+      }
+    }))
 })
 
 describe("AsyncClient with a server echoing the token", () => {
