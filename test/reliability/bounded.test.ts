@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/v
 import { Context, Effect, Exit, Layer, Redacted } from "effect"
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import type { ClientService } from "../../src/index.js"
+import type { AlephAlphaError, ClientService } from "../../src/index.js"
 import {
   AlephAlphaHttp,
   AsyncClient,
@@ -245,13 +245,20 @@ describe.each(transports)("on the $name transport", ({ layer }) => {
       if (pulled !== undefined) expect(pulled[0]).toBeLessThanOrEqual(limit + 4 * block)
     }))
 
-  it.live("a GET past maxResponseSize fails the same way", () =>
+  it.live("a GET past maxResponseSize fails the same way, also getVersion, which takes its answer as text", () =>
     Effect.gen(function*() {
-      const exit = yield* withClient(layer().layer, "oversized", (client) => Effect.exit(client.models()))
-      expectTooLarge(failureOf(exit))
-      const records = servedFor("oversized")
-      expect(records.map((record) => record.method)).toEqual(["GET"])
-      yield* Effect.promise(() => records[0]!.closed)
+      const calls: ReadonlyArray<(client: ClientService) => Effect.Effect<unknown, AlephAlphaError>> = [
+        (client) => client.models(),
+        (client) => client.getVersion()
+      ]
+      for (const call of calls) {
+        served.length = 0
+        const exit = yield* withClient(layer().layer, "oversized", (client) => Effect.exit(call(client)))
+        expectTooLarge(failureOf(exit))
+        const records = servedFor("oversized")
+        expect(records.map((record) => record.method)).toEqual(["GET"])
+        yield* Effect.promise(() => records[0]!.closed)
+      }
     }))
 
   it.live("a Content-Length above maxResponseSize fails before the body is read", () =>
