@@ -10,7 +10,6 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Redacted } from "effect"
 import * as http from "node:http"
-import type { AddressInfo, Socket } from "node:net"
 import type { AlephAlphaError, ClientService } from "../../src/index.js"
 import {
   AlephAlphaHttp,
@@ -23,7 +22,7 @@ import {
   ServerError,
   ValidationError
 } from "../../src/index.js"
-import { failureOf, valueOf } from "./harness.js"
+import { failureOf, listenOnLoopback, type OwnServer, valueOf } from "./harness.js"
 
 const limit = 1024 * 1024
 /** What an oversized answer would send in all: far more than the limit and the socket buffers. */
@@ -49,8 +48,7 @@ interface Served {
 }
 
 const served: Array<Served> = []
-const sockets = new Set<Socket>()
-let server: http.Server
+let server: OwnServer
 let base = ""
 
 const chatHead = "{\"id\":\"c\",\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
@@ -85,7 +83,7 @@ const pump = (response: http.ServerResponse, record: Served, total: number, head
 }
 
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
+  server = await listenOnLoopback(http.createServer((request, response) => {
     const scenario = (request.url ?? "").split("/")[1] ?? ""
     const socket = request.socket
     const record: Served = {
@@ -138,19 +136,11 @@ beforeAll(async () => {
           response.writeHead(404).end()
       }
     })
-  })
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket)
-    socket.once("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }))
+  base = server.url
 })
 
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-})
+afterAll(() => server.close())
 
 beforeEach(() => {
   served.length = 0

@@ -29,6 +29,7 @@ import {
 import type { AlephAlphaError, AlephAlphaHttpOptions, ClientService } from "../../src/index.js"
 import { AlephAlphaHttp, Client } from "../../src/index.js"
 import { FakeServer, InMemory, Loopback } from "../../src/testing/index.js"
+import type * as Net from "node:net"
 
 /** The distinctive token every case runs with. */
 export const SECRET = "tok-RELIABILITY-5e1d9c3a-MUST-NOT-LEAK"
@@ -420,3 +421,34 @@ export const loopback = (
     }
   })
 
+
+// ---------------------------------------------------------------------------------------------
+// servers of a test's own
+
+/** A server of a test's own, listening on 127.0.0.1. */
+export interface OwnServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string
+  /** Destroys the connections still open and stops listening. */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Listens with `server` (a `node:http` or `node:net` server answering as the test needs) on a
+ * free port of 127.0.0.1, keeping its sockets so `close` ends even with answers still pending.
+ */
+export const listenOnLoopback = async (server: Net.Server): Promise<OwnServer> => {
+  const sockets = new Set<Net.Socket>()
+  server.on("connection", (socket: Net.Socket) => {
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}

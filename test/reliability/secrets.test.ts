@@ -12,7 +12,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/v
 import { Cause, Context, Effect, Exit, Inspectable, Layer, Redacted, Schema, Stream } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
-import type { AddressInfo, Socket } from "node:net"
 import type { AlephAlphaError, AlephAlphaHttpOptions, ClientService } from "../../src/index.js"
 import {
   AlephAlphaHttp,
@@ -28,7 +27,16 @@ import {
   TransportError,
   ValidationError
 } from "../../src/index.js"
-import { failureOf, observed, type Observer, renderings, SECRET, token } from "./harness.js"
+import {
+  failureOf,
+  listenOnLoopback,
+  observed,
+  type Observer,
+  type OwnServer,
+  renderings,
+  SECRET,
+  token
+} from "./harness.js"
 
 const bearer = `Bearer ${SECRET}`
 
@@ -104,15 +112,14 @@ const answers: Record<string, (authorization: string) => { status: number; type:
   })
 }
 
-let server: http.Server
-let broken: net.Server
+let server: OwnServer
+let broken: OwnServer
 let base = ""
 let brokenBase = ""
 let requests = 0
-const sockets = new Set<Socket>()
 
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
+  server = await listenOnLoopback(http.createServer((request, response) => {
     requests++
     request.resume()
     request.on("end", () => {
@@ -121,31 +128,22 @@ beforeAll(async () => {
       if (answer === undefined) return void response.writeHead(404).end()
       response.writeHead(answer.status, { "content-type": answer.type }).end(answer.body)
     })
-  })
+  }))
   // answers with a broken HTTP message holding the token: the parser's error keeps the bytes
-  broken = net.createServer((socket) => {
+  broken = await listenOnLoopback(net.createServer((socket) => {
     requests++
     socket.once("data", (data) => {
       const auth = /authorization: ([^\r\n]*)/i.exec(data.toString("latin1"))?.[1] ?? ""
       socket.end(`HTTP/1.1 200 OK\r\nx-echo: ${auth}\r\nx-bad: a\u0001${auth}\r\ncontent-length: 2\r\n\r\n{}`)
     })
-  })
-  for (const s of [server, broken]) {
-    s.on("connection", (socket: Socket) => {
-      sockets.add(socket)
-      socket.once("close", () => sockets.delete(socket))
-    })
-  }
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  await new Promise<void>((resolve) => broken.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  brokenBase = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`
+  }))
+  base = server.url
+  brokenBase = broken.url
 })
 
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await new Promise<void>((resolve) => broken.close(() => resolve()))
+  await server.close()
+  await broken.close()
 })
 
 beforeEach(() => {
@@ -381,12 +379,13 @@ describe("extra headers", () => {
   it.live("with visible ASCII, spaces and tabs are sent", () =>
     Effect.gen(function*() {
       const seen: Array<http.IncomingHttpHeaders> = []
-      const echo = http.createServer((request, response) => {
-        seen.push(request.headers)
-        response.writeHead(200, { "content-type": "application/json" }).end("[]")
-      })
-      yield* Effect.promise(() => new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve)))
-      const host = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
+      const echo = yield* Effect.promise(() =>
+        listenOnLoopback(http.createServer((request, response) => {
+          seen.push(request.headers)
+          response.writeHead(200, { "content-type": "application/json" }).end("[]")
+        }))
+      )
+      const host = echo.url
       const exit = yield* Effect.scoped(Effect.gen(function*() {
         const layer = Client.layer({ token, host, headers: { "X-Tenant": "a b\tc ~!" } }).pipe(
           Layer.provide(transports[0]!.layer)
@@ -394,8 +393,7 @@ describe("extra headers", () => {
         const context = yield* Layer.build(layer)
         return yield* Effect.exit(Context.get(context, Client).models())
       }))
-      echo.closeAllConnections()
-      yield* Effect.promise(() => new Promise<void>((resolve) => echo.close(() => resolve())))
+      yield* Effect.promise(() => echo.close())
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(seen[0]?.["x-tenant"]).toBe("a b\tc ~!")
       expect(seen[0]?.authorization).toBe(bearer)
