@@ -15,7 +15,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { AbortError, ClientClosedError } from "../errors/AlephAlphaError.js"
+import { AbortError, ClientClosedError, ValidationError } from "../errors/AlephAlphaError.js"
 import type { ChatRequest, ChatResponse, ChatStreamEvent } from "../schema/Chat.js"
 import type { CompletionRequest, CompletionResponse, CompletionStreamEvent } from "../schema/Completion.js"
 import type {
@@ -46,6 +46,7 @@ import type {
 } from "../schema/Tokenization.js"
 import type { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
+import { validationErrorFromThrow } from "../schema/SafeClass.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "../services/AlephAlphaHttp.js"
 import { Client, type ClientService } from "../services/Client.js"
 
@@ -71,6 +72,22 @@ export interface CallOptions {
 }
 
 const abortError = () => new AbortError({ message: "The call was aborted by its signal" })
+
+/** The call's signal, checked: untyped code may pass anything as options, even options that throw when read. */
+const signalOf = (options: CallOptions | undefined): AbortSignal | undefined => {
+  let signal: unknown
+  try {
+    signal = options?.signal
+    if (
+      signal === undefined ||
+      (typeof signal === "object" && signal !== null && typeof (signal as AbortSignal).aborted === "boolean" &&
+        typeof (signal as AbortSignal).addEventListener === "function")
+    ) return signal as AbortSignal | undefined
+  } catch (thrown) {
+    throw validationErrorFromThrow(thrown, options, "CallOptions")
+  }
+  throw new ValidationError({ path: "signal", issue: "expected an AbortSignal", subject: "CallOptions" })
+}
 const closedError = () => new ClientClosedError({ message: "The client is closed" })
 
 const transportLayer = (options: AsyncClientOptions): Layer.Layer<HttpClient.HttpClient, unknown> => {
@@ -131,8 +148,8 @@ export class AsyncClient {
 
   /** Runs a call; failures reject with the error itself, never a `FiberFailure`. */
   async #run<A>(f: (client: ClientService) => Effect.Effect<A, unknown>, options?: CallOptions): Promise<A> {
-    const signal = options?.signal
     if (this.#closed) throw closedError()
+    const signal = signalOf(options)
     if (signal?.aborted) throw abortError()
     const client = await this.#service()
     const exit = await this.#runtime.runPromiseExit(f(client), signal === undefined ? undefined : { signal })
@@ -156,10 +173,10 @@ export class AsyncClient {
    */
   #iterate<A>(f: (client: ClientService) => Stream.Stream<A, unknown>, options?: CallOptions): AsyncIterable<A> {
     const self = this
-    const signal = options?.signal
     return {
       async *[Symbol.asyncIterator]() {
         if (self.#closed) throw closedError()
+        const signal = signalOf(options)
         if (signal?.aborted) throw abortError()
         const client = await self.#service()
         const runtime = self.#runtime
@@ -233,8 +250,8 @@ export class AsyncClient {
     model?: string,
     options?: CallOptions & FromSchemaOptions
   ): Promise<A> {
-    const { signal, ...format } = options ?? {}
-    return this.#run((client) => client.chatStructured(request, schema, model, format), { signal })
+    // `chatStructured` reads only its own options, `#run` only the signal
+    return this.#run((client) => client.chatStructured(request, schema, model, options), options)
   }
 
   // ---------------------------------------------------------------------------------------
@@ -259,8 +276,8 @@ export class AsyncClient {
     model?: string,
     options?: CallOptions & BatchSemanticEmbedOptions
   ): Promise<BatchSemanticEmbeddingResponse> {
-    const { signal, ...batch } = options ?? {}
-    return this.#run((client) => client.batchSemanticEmbed(request, model, batch), { signal })
+    // `batchSemanticEmbed` reads only its own options, `#run` only the signal
+    return this.#run((client) => client.batchSemanticEmbed(request, model, options), options)
   }
 
   /** The batches of `batchSemanticEmbed` as each completes. The iteration throws like `completeWithStreaming`. */
@@ -269,8 +286,7 @@ export class AsyncClient {
     model?: string,
     options?: CallOptions & BatchSemanticEmbedOptions
   ): AsyncIterable<SemanticEmbeddingBatch> {
-    const { signal, ...batch } = options ?? {}
-    return this.#iterate((client) => client.batchSemanticEmbedStream(request, model, batch), { signal })
+    return this.#iterate((client) => client.batchSemanticEmbedStream(request, model, options), options)
   }
 
   /** `POST instructable_embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */

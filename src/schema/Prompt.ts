@@ -24,7 +24,7 @@ import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import type { MediaError, ValidationError } from "../errors/AlephAlphaError.js"
 import * as ImageSource from "../prompt/ImageSource.js"
-import { SafeClass, validationErrorFromParseError } from "./SafeClass.js"
+import { SafeClass, validationErrorFromParseError, validationErrorFromThrow } from "./SafeClass.js"
 
 // ---------------------------------------------------------------------------------------------
 // numbers
@@ -501,10 +501,10 @@ export class Prompt implements Inspectable.Inspectable {
   static make(items: string | ReadonlyArray<PromptItem>): Effect.Effect<Prompt, ValidationError> {
     return Effect.try({
       try: () => new Prompt(items),
-      catch: (error) => {
-        if (ParseResult.isParseError(error)) return validationErrorFromParseError(error, "Prompt")
-        throw error
-      }
+      catch: (error) =>
+        ParseResult.isParseError(error)
+          ? validationErrorFromParseError(error, "Prompt")
+          : validationErrorFromThrow(error, items, "Prompt")
     })
   }
 

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { ValidationError } from "../errors/AlephAlphaError.js"
-import { SafeClass } from "./SafeClass.js"
+import { describeThrown, SafeClass, validationErrorFromThrow } from "./SafeClass.js"
 
 /** A JSON Schema document. */
 export type JsonSchemaDocument = { readonly [key: string]: unknown }
@@ -68,9 +68,21 @@ export class JSONSchema extends SafeClass<JSONSchema>("aleph-alpha-client/JSONSc
     options: FromSchemaOptions = {}
   ): Effect.Effect<JSONSchema, ValidationError> {
     return Effect.gen(function*() {
+      // options from untyped code may be anything, or throw when read
+      let strict: boolean
+      let givenName: string | undefined
+      let givenDescription: string | undefined
+      try {
+        const fields: FromSchemaOptions = typeof options === "object" && options !== null ? options : {}
+        strict = fields.strict ?? true
+        givenName = fields.name
+        givenDescription = fields.description
+      } catch (thrown) {
+        return yield* validationErrorFromThrow(thrown, options, "FromSchemaOptions")
+      }
       const document = yield* Effect.try({
         try: () => JsonSchemaGen.make(schema) as unknown as Record<string, unknown>,
-        catch: (error) => invalid("schema", `cannot be expressed as JSON Schema: ${error instanceof Error ? error.message : String(error)}`)
+        catch: (error) => invalid("schema", `cannot be expressed as JSON Schema: ${describeThrown(error)}`)
       })
       const { $schema: _, $ref, $defs, ...rest } = document
       let root: Record<string, unknown> = rest
@@ -79,7 +91,6 @@ export class JSONSchema extends SafeClass<JSONSchema>("aleph-alpha-client/JSONSc
         if (typeof target === "object" && target !== null) root = { ...(target as Record<string, unknown>), ...rest }
       }
       if ($defs !== undefined) root = { ...root, $defs }
-      const strict = options.strict ?? true
       if (strict) {
         const optional = optionalFields(root, "", [])
         if (optional.length > 0) {
@@ -94,8 +105,8 @@ export class JSONSchema extends SafeClass<JSONSchema>("aleph-alpha-client/JSONSc
         (SchemaAST.isTransformation(schema.ast)
           ? Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(schema.ast.to))
           : undefined)
-      const name = options.name ?? (identifier?.replace(/^.*\//, "").replace(/[^a-zA-Z0-9_-]/g, "_") || "response")
-      const description = options.description ??
+      const name = givenName ?? (identifier?.replace(/^.*\//, "").replace(/[^a-zA-Z0-9_-]/g, "_") || "response")
+      const description = givenDescription ??
         (typeof root.description === "string" ? root.description : undefined)
       return yield* JSONSchema.make({ schema: root, name, strict, ...(description === undefined ? {} : { description }) })
     })

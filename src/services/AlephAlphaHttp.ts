@@ -21,7 +21,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -48,12 +48,14 @@ import {
   UnexpectedStatusError,
   ValidationError
 } from "../errors/AlephAlphaError.js"
-import { validationErrorFromParseError } from "../schema/SafeClass.js"
+import { formatParseError } from "../schema/internal/parseErrorText.js"
+import { describeThrown, encodeInput } from "../schema/SafeClass.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
 import { makeRedactor, type Redactor } from "./internal/redaction.js"
 import { declaredLength, readText } from "./internal/responseBody.js"
+import { invalidModel } from "./internal/modelName.js"
 import { decodeSse, type SseEvent } from "./Sse.js"
 import { layerUndici, type UndiciOptions } from "./UndiciTransport.js"
 
@@ -139,7 +141,12 @@ export interface PostRequest<Req, ReqI> {
   readonly path: string
   readonly schema: Schema.Schema<Req, ReqI>
   readonly request: Req
-  /** Injected as `model`, overwriting a `model` the request may carry. */
+  /**
+   * The method's model argument, injected as `model` (overwriting a `model` the request may
+   * carry). Present, it must be a model name — a non-empty string without control characters,
+   * not `.` or `..` — or the call fails with a `ValidationError` before anything is sent. Leave
+   * the key out for a request that names no model.
+   */
   readonly model?: string | undefined
   /**
    * The endpoint method's span (`Telemetry.call`): its trace context is sent and the retry
@@ -432,9 +439,7 @@ const subjectOf = (schema: Schema.Schema.Any): string | undefined => {
 }
 
 const decodeErrorFromParseError = (what: string, error: ParseResult.ParseError, redactor: Redactor) =>
-  new DecodeError({
-    message: redactor.text(`${what} did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`)
-  })
+  new DecodeError({ message: redactor.text(`${what} did not match the expected shape: ${formatParseError(error)}`) })
 
 /** The `DecodeError` for a text that is not JSON; the parser quotes the text where it failed. */
 const notJsonError = (what: string, cause: unknown, redactor: Redactor): DecodeError =>
@@ -458,13 +463,22 @@ const tooLargeError = (
 }
 
 /** Where `JSON.stringify` gives up on `value` (a BigInt or a cycle), as a dotted wire path; best effort. */
-const unserializablePath = (value: unknown, path: ReadonlyArray<string> = [], seen = new Set<object>()): string | undefined => {
+const unserializablePath = (value: unknown): string | undefined => {
+  try {
+    return unserializablePathFrom(value, [], new Set())
+  } catch {
+    // nested too deeply to walk: the stack overflowed
+    return undefined
+  }
+}
+
+const unserializablePathFrom = (value: unknown, path: ReadonlyArray<string>, seen: Set<object>): string | undefined => {
   if (typeof value === "bigint") return path.join(".")
   if (typeof value !== "object" || value === null) return undefined
   if (seen.has(value)) return path.join(".")
   seen.add(value)
   for (const key of Object.keys(value)) {
-    const found = unserializablePath((value as Record<string, unknown>)[key], [...path, key], seen)
+    const found = unserializablePathFrom((value as Record<string, unknown>)[key], [...path, key], seen)
     if (found !== undefined) return found
   }
   seen.delete(value)
@@ -695,7 +709,13 @@ const make = (
         } catch (cause) {
           return Effect.fail(notJsonError(what(), cause, redactor))
         }
-        const decoded = decode(json)
+        let decoded: Either.Either<A, ParseResult.ParseError>
+        try {
+          decoded = decode(json)
+        } catch (cause) {
+          // a recursive schema on an answer nested too deeply to walk
+          return Effect.fail(new DecodeError({ message: redactor.text(`${what()} could not be decoded: ${describeThrown(cause)}`) }))
+        }
         return Either.isRight(decoded)
           ? Effect.succeed(decoded.right)
           : Effect.fail(decodeErrorFromParseError(what(), decoded.left, redactor))
@@ -704,15 +724,23 @@ const make = (
 
     const get = (path: string): Outgoing => ({ method: "GET", url: url(path), body: HttpBody.empty })
 
-    /** Encodes the request (nothing is sent if it is invalid) and injects model, hosting, tags. */
+    /**
+     * Checks the model and encodes the request (nothing is sent if either is invalid, whatever
+     * untyped code passed), then injects model, hosting, tags.
+     */
     const buildPost = <Req, ReqI>(
       post: PostRequest<Req, ReqI>,
       stream: boolean
     ): Either.Either<Outgoing, ValidationError> => {
-      const encoded = Schema.encodeEither(post.schema)(post.request)
-      if (Either.isLeft(encoded)) return Either.left(validationErrorFromParseError(encoded.left, subjectOf(post.schema)))
+      const takesModel = "model" in post
+      if (takesModel) {
+        const invalid = invalidModel(post.model)
+        if (invalid !== undefined) return Either.left(invalid)
+      }
+      const encoded = encodeInput(post.schema, post.request, () => subjectOf(post.schema))
+      if (Either.isLeft(encoded)) return Either.left(encoded.left)
       const body: Record<string, unknown> = { ...(encoded.right as Record<string, unknown>) }
-      if (post.model !== undefined) body.model = post.model
+      if (takesModel) body.model = post.model
       if (resolved.hosting !== undefined) body.hosting = resolved.hosting
       if (resolved.tags !== undefined) body.tags = resolved.tags
       if (stream) body.stream = true
@@ -725,7 +753,7 @@ const make = (
         return Either.left(
           new ValidationError({
             path: unserializablePath(body) ?? "",
-            issue: `cannot be sent as JSON (${describeCause(cause).split("\n")[0]})`,
+            issue: `cannot be sent as JSON (${describeThrown(cause).split("\n")[0]})`,
             ...(subject === undefined ? {} : { subject })
           })
         )

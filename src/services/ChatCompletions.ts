@@ -25,7 +25,10 @@ import {
   decodeChatChunk
 } from "../schema/Chat.js"
 import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/StructuredOutput.js"
+import { formatParseError } from "../schema/internal/parseErrorText.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import { invalidModel } from "./internal/modelName.js"
 import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
 
@@ -50,24 +53,32 @@ export interface ChatCompletionsService {
   ) => Effect.Effect<A, StructuredChatError>
 }
 
+/** The model argument, or else `request.model`; checked as every model is (`invalidModel`). */
 const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect<string, ValidationError> => {
+  let chosen: unknown = model
   // a request that is not an object at all (from untyped code) fails its encoding later
-  const chosen = model ?? (typeof request === "object" && request !== null ? request.model : undefined)
-  return chosen === undefined || chosen === ""
-    ? Effect.fail(
+  if (chosen === undefined && typeof request === "object" && request !== null) {
+    try {
+      chosen = request.model
+    } catch (thrown) {
+      return Effect.fail(validationErrorFromThrow(thrown, request, "ChatRequest"))
+    }
+  }
+  if (chosen === undefined) {
+    return Effect.fail(
       new ValidationError({
         path: "model",
         issue: "no model: pass one to the method or set ChatRequest.model",
         subject: "ChatRequest"
       })
     )
-    : Effect.succeed(chosen)
+  }
+  const invalid = invalidModel(chosen, "ChatRequest")
+  return invalid === undefined ? Effect.succeed(chosen as string) : Effect.fail(invalid)
 }
 
 const decodeChunkError = (error: ParseResult.ParseError) =>
-  new DecodeError({
-    message: `A chat stream chunk did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-  })
+  new DecodeError({ message: `A chat stream chunk did not match the expected shape: ${formatParseError(error)}` })
 
 /** The `ChatCompletions` family's tag. */
 export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatCompletions")<
@@ -79,13 +90,17 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
 
     const attributes = (request: ChatRequest, model: string | undefined): Telemetry.RequestAttributes => {
       const fields = Telemetry.fieldsOf(request)
-      return {
-        operation: "chat",
-        model: model ?? fields.model,
-        maxTokens: fields.maximumTokens,
-        temperature: fields.temperature,
-        topP: fields.topP,
-        content: () => fields.messages
+      try {
+        return {
+          operation: "chat",
+          model: model ?? fields.model,
+          maxTokens: fields.maximumTokens,
+          temperature: fields.temperature,
+          topP: fields.topP,
+          content: () => fields.messages
+        }
+      } catch {
+        return { operation: "chat", model }
       }
     }
 
@@ -145,15 +160,21 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       options?: FromSchemaOptions
     ) =>
       Effect.gen(function*() {
-        if (typeof request === "object" && request !== null && request.responseFormat !== undefined) {
-          return yield* new ValidationError({
-            path: "responseFormat",
-            issue: "chatStructured sets the response format from its schema; leave responseFormat unset",
-            subject: "ChatRequest"
-          })
+        let fields: ChatRequest
+        try {
+          if (typeof request === "object" && request !== null && request.responseFormat !== undefined) {
+            return yield* new ValidationError({
+              path: "responseFormat",
+              issue: "chatStructured sets the response format from its schema; leave responseFormat unset",
+              subject: "ChatRequest"
+            })
+          }
+          fields = { ...request }
+        } catch (thrown) {
+          return yield* validationErrorFromThrow(thrown, request, "ChatRequest")
         }
         const responseFormat = yield* JSONSchema.fromSchema(schema, options)
-        const response = yield* chat(new ChatRequest({ ...request, responseFormat }, { disableValidation: true }), model)
+        const response = yield* chat(new ChatRequest({ ...fields, responseFormat }, { disableValidation: true }), model)
         const raw = response.message.text
         const json = stripThinking(raw)
         const parsed = yield* Effect.try({
@@ -163,12 +184,21 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
               new StructuredOutputError({ content: raw, message: `The model's answer is not JSON: ${String(cause)}`, cause })
             )
         })
-        return yield* Schema.decodeUnknown(schema)(parsed).pipe(
+        return yield* Effect.suspend(() => Schema.decodeUnknown(schema)(parsed)).pipe(
           Effect.mapError((error) =>
             http.redact(
               new StructuredOutputError({
                 content: raw,
-                message: `The model's answer does not match the schema: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+                message: `The model's answer does not match the schema: ${formatParseError(error)}`
+              })
+            )
+          ),
+          // the schema's own code threw, or it recursed deeper than the stack allows
+          Effect.catchAllDefect((defect) =>
+            http.redact(
+              new StructuredOutputError({
+                content: raw,
+                message: `The model's answer could not be decoded with the schema: ${describeThrown(defect)}`
               })
             )
           )

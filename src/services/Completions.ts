@@ -6,7 +6,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Stream from "effect/Stream"
 import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import {
@@ -15,6 +15,7 @@ import {
   type CompletionStreamEvent,
   decodeCompletionEvent
 } from "../schema/Completion.js"
+import { formatParseError } from "../schema/internal/parseErrorText.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
@@ -34,9 +35,7 @@ export interface CompletionsService {
 }
 
 const decodeEventError = (error: ParseResult.ParseError) =>
-  new DecodeError({
-    message: `A completion stream event did not match the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-  })
+  new DecodeError({ message: `A completion stream event did not match the expected shape: ${formatParseError(error)}` })
 
 /** The `Completions` family's tag. */
 export class Completions extends Context.Tag("aleph-alpha-client/Completions")<Completions, CompletionsService>() {
@@ -44,13 +43,17 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
     const http = yield* AlephAlphaHttp
     const attributes = (request: CompletionRequest, model: string): Telemetry.RequestAttributes => {
       const fields = Telemetry.fieldsOf(request)
-      return {
-        operation: "text_completion",
-        model,
-        maxTokens: fields.maximumTokens,
-        temperature: fields.temperature,
-        topP: fields.topP,
-        content: () => fields.prompt
+      try {
+        return {
+          operation: "text_completion",
+          model,
+          maxTokens: fields.maximumTokens,
+          temperature: fields.temperature,
+          topP: fields.topP,
+          content: () => fields.prompt
+        }
+      } catch {
+        return { operation: "text_completion", model }
       }
     }
     return {

@@ -27,7 +27,7 @@ import {
   type SemanticEmbeddingResponse,
   SemanticEmbeddingResponseFromWire
 } from "../schema/Embedding.js"
-import { validationErrorFromParseError } from "../schema/SafeClass.js"
+import { encodeInput, validationErrorFromThrow } from "../schema/SafeClass.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
 
@@ -94,17 +94,23 @@ const describe = (value: unknown) => typeof value === "number" ? String(value) :
 const resolveBatchOptions = (
   options: BatchSemanticEmbedOptions | undefined
 ): Effect.Effect<ResolvedBatchOptions, ValidationError> => {
-  const batchSize: unknown = options?.batchSize ?? MAX_BATCH_SIZE
+  let batchSize: unknown, concurrency: unknown, onProgress: unknown
+  try {
+    batchSize = options?.batchSize ?? MAX_BATCH_SIZE
+    concurrency = options?.concurrency ?? 1
+    onProgress = options?.onProgress
+  } catch (thrown) {
+    // untyped code: a getter or Proxy that throws
+    return Effect.fail(validationErrorFromThrow(thrown, options, "BatchSemanticEmbedOptions"))
+  }
   if (typeof batchSize !== "number" || !Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
     return Effect.fail(
       invalidBatchOption("batchSize", `expected an integer from 1 to ${MAX_BATCH_SIZE}, got ${describe(batchSize)}`)
     )
   }
-  const concurrency: unknown = options?.concurrency ?? 1
   if (typeof concurrency !== "number" || !Number.isSafeInteger(concurrency) || concurrency < 1) {
     return Effect.fail(invalidBatchOption("concurrency", `expected an integer of at least 1, got ${describe(concurrency)}`))
   }
-  const onProgress: unknown = options?.onProgress
   if (onProgress !== undefined && typeof onProgress !== "function") {
     return Effect.fail(invalidBatchOption("onProgress", "expected a function"))
   }
@@ -112,10 +118,7 @@ const resolveBatchOptions = (
 }
 
 const encodeBatchRequest = (request: BatchSemanticEmbeddingRequest) =>
-  Effect.mapError(
-    Schema.encode(BatchSemanticEmbeddingRequest)(request),
-    (error) => validationErrorFromParseError(error, "BatchSemanticEmbeddingRequest")
-  )
+  encodeInput(BatchSemanticEmbeddingRequest, request, () => "BatchSemanticEmbeddingRequest")
 
 // The batches are slices of a body encoded (and so validated) once, up front: sent as they are.
 const EncodedBody: Schema.Schema<unknown> = Schema.Unknown
@@ -139,7 +142,8 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
           const size = Math.min(batchSize, total - offset)
           const body = size === total ? encoded : { ...encoded, prompts: encoded.prompts.slice(offset, offset + size) }
           return http.post(
-            { path: "batch_semantic_embed", schema: EncodedBody, request: body, model },
+            // without a model none is sent: the server picks its default
+            { path: "batch_semantic_embed", schema: EncodedBody, request: body, ...(model === undefined ? {} : { model }) },
             BatchSemanticEmbeddingResponseFromWire
           )
             .pipe(
@@ -203,9 +207,16 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
         ),
       batchSemanticEmbed: (request, model, options) =>
         Effect.suspend(() => {
-          // a request that is not an object at all (from untyped code) fails its encoding below
-          const prompts: unknown = typeof request === "object" && request !== null ? request.prompts : undefined
-          const total = Array.isArray(prompts) ? prompts.length : 0
+          // a request that is not an object at all, or that throws when read (from untyped code),
+          // fails its encoding below
+          let total = 0
+          try {
+            const prompts: unknown = typeof request === "object" && request !== null ? request.prompts : undefined
+            // a Proxy may claim any length
+            if (Array.isArray(prompts) && prompts.length >>> 0 === prompts.length) total = prompts.length
+          } catch {
+            // reported by the encoding
+          }
           const embeddings = new Array<EmbeddingVector>(total)
           let filled = 0
           let numTokensPromptTotal = 0

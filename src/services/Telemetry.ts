@@ -54,11 +54,19 @@ const startAttributes = (request: RequestAttributes, recordContent: boolean): Re
     // the transport raises it when it retries
     "aleph_alpha.retry_count": 0
   }
-  if (request.model !== undefined) attributes["gen_ai.request.model"] = request.model
+  // untyped code may pass anything as a model: the call then fails its check, unrecorded
+  if (typeof request.model === "string") attributes["gen_ai.request.model"] = request.model
   if (request.maxTokens !== undefined) attributes["gen_ai.request.max_tokens"] = request.maxTokens
   if (request.temperature !== undefined) attributes["gen_ai.request.temperature"] = request.temperature
   if (request.topP !== undefined) attributes["gen_ai.request.top_p"] = request.topP
-  if (recordContent && request.content !== undefined) attributes["gen_ai.prompt"] = JSON.stringify(request.content())
+  if (recordContent && request.content !== undefined) {
+    // a prompt JSON cannot carry (a cycle, a throwing getter) fails its encoding; it is not recorded
+    try {
+      attributes["gen_ai.prompt"] = JSON.stringify(request.content())
+    } catch {
+      // left out
+    }
+  }
   return attributes
 }
 
@@ -176,6 +184,10 @@ const observed = <A, E, R>(
     )
   }))
 
-/** The request's fields, or none when untyped code passed something that is not an object. */
+/**
+ * The request's fields, or none when untyped code passed something that is not an object.
+ * Reading them may still throw (a getter, a `Proxy`): the callers catch that and leave the
+ * fields out, and the request's encoding reports it as a `ValidationError`.
+ */
 export const fieldsOf = <T>(request: T): Partial<T> =>
   typeof request === "object" && request !== null ? request : {}

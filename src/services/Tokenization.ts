@@ -4,7 +4,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type ApiError, ValidationError } from "../errors/AlephAlphaError.js"
+import type { ApiError } from "../errors/AlephAlphaError.js"
 import {
   DetokenizationRequest,
   DetokenizationResponse,
@@ -14,6 +14,7 @@ import {
   TokenizationResponse
 } from "../schema/Tokenization.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
+import { invalidModel } from "./internal/modelName.js"
 import * as Telemetry from "./Telemetry.js"
 
 /** The methods of the `Tokenization` family. */
@@ -55,14 +56,16 @@ export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")
             http.post({ path: "detokenize", schema: DetokenizationRequest, request, model, span }, DetokenizationResponse)
         ),
       tokenizer: (model) =>
-        (typeof model !== "string" || model === ""
-          ? Effect.fail(new ValidationError({ path: "model", issue: "expected a model name", subject: "tokenizer" }))
-          : Effect.flatMap(
-            http.getText(`models/${encodeURIComponent(model)}/tokenizer`),
-            (text) => Effect.mapError(tokenizerFromJson(text), http.redact)
-          )).pipe(
-            Telemetry.span(http.options, "tokenizer", { operation: "tokenizer", model })
-          )
+        Effect.suspend(() => {
+          // a path segment: checked, then encoded, so it cannot change the path's depth
+          const invalid = invalidModel(model, "tokenizer")
+          return invalid !== undefined
+            ? Effect.fail(invalid)
+            : Effect.flatMap(
+              http.getText(`models/${encodeURIComponent(model)}/tokenizer`),
+              (text) => Effect.mapError(tokenizerFromJson(text), http.redact)
+            )
+        }).pipe(Telemetry.span(http.options, "tokenizer", { operation: "tokenizer", model }))
     }
   })
 

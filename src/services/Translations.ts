@@ -15,6 +15,14 @@ export interface TranslationsService {
   readonly translate: (request: TranslationRequest) => Effect.Effect<TranslationResponse, ApiError>
 }
 
+const attributes = (request: TranslationRequest): Telemetry.RequestAttributes => {
+  try {
+    return { operation: "translate", model: Telemetry.fieldsOf(request).model }
+  } catch {
+    return { operation: "translate" }
+  }
+}
+
 /** The `Translations` family's tag. */
 export class Translations extends Context.Tag("aleph-alpha-client/Translations")<Translations, TranslationsService>() {
   static readonly make: Effect.Effect<TranslationsService, never, AlephAlphaHttp> = Effect.gen(function*() {
@@ -24,7 +32,7 @@ export class Translations extends Context.Tag("aleph-alpha-client/Translations")
         Telemetry.call(
           http.options,
           "translate",
-          { operation: "translate", model: Telemetry.fieldsOf(request).model },
+          attributes(request),
           (response: TranslationResponse) => ({
             inputTokens: response.numTokensPromptTotal,
             outputTokens: response.numTokensGenerated
