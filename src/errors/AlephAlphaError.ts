@@ -142,12 +142,21 @@ export class ServerError extends Schema.TaggedError<ServerError>(
   }
 }
 
-/** Any other non-2xx status (405, 409, 413, 422, …). */
+/**
+ * Any other non-2xx status (405, 409, 413, 422, …), and redirects: API calls never follow one,
+ * so a 3xx ends here with its `location`. Status 0 is a redirect as a browser's `fetch` shows
+ * it (an opaque answer, its `Location` hidden).
+ */
 export class UnexpectedStatusError extends Schema.TaggedError<UnexpectedStatusError>(
   "aleph-alpha-client/UnexpectedStatusError"
-)("UnexpectedStatusError", HttpErrorFields) {
+)("UnexpectedStatusError", {
+  ...HttpErrorFields,
+  /** The `Location` header of a redirect (3xx), as the server sent it. */
+  location: Schema.optional(Schema.String)
+}) {
   override get message(): string {
-    return describeHttp("Unexpected status", this)
+    const message = describeHttp("Unexpected status", this)
+    return this.location === undefined ? message : `${message} (a redirect to ${this.location}, not followed)`
   }
 }
 

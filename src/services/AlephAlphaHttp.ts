@@ -2,6 +2,7 @@
  * The one transport every endpoint goes through: request building, auth, retries, timeouts,
  * error mapping and SSE. An endpoint method only names its path, request and response schema.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -393,6 +394,9 @@ const parseErrorBody = (
   return { error: redacted.length > maxErrorText ? `${redacted.slice(0, maxErrorText)}…` : redacted }
 }
 
+// what a browser's fetch makes of a redirect when told not to follow it
+const opaqueRedirect = "an opaque answer, as a browser shows a redirect that is not followed (its Location is hidden)"
+
 const keepText = (text: string) => text
 
 /**
@@ -426,7 +430,13 @@ export const errorFromStatus = (
     case 503:
       return new BusyError(fields)
   }
-  return status >= 500 && status <= 599 ? new ServerError(fields) : new UnexpectedStatusError(fields)
+  if (status >= 500 && status <= 599) return new ServerError(fields)
+  // API calls follow no redirect (a POST re-sent as a GET elsewhere would "succeed")
+  const location = status >= 300 && status <= 399 ? headers.location : undefined
+  if (location !== undefined) return new UnexpectedStatusError({ ...fields, location: redact(location) })
+  return status === 0 && fields.error === ""
+    ? new UnexpectedStatusError({ ...fields, error: opaqueRedirect })
+    : new UnexpectedStatusError(fields)
 }
 
 const subjectOf = (schema: Schema.Schema.Any): string | undefined => {
@@ -599,6 +609,30 @@ const make = (
       return span?._tag === "Span" ? { ...baseHeaders, ...HttpTraceContext.toHeaders(span) } : baseHeaders
     }
 
+    // API calls follow no redirect. The platform's fetch client follows them unless its
+    // `RequestInit` (read from the context; other clients ignore it) says `redirect: "manual"`,
+    // so each request's context carries one: the application's own, from the call's context or
+    // else the layer's, with that added. Built again only when the call's context changes, and
+    // provided with the attempt's scope where there is one, so a plain call pays nothing more.
+    const layerRequestInit = Option.getOrUndefined(yield* Effect.serviceOption(FetchHttpClient.RequestInit))
+    let lastContext: Context.Context<never> | undefined
+    let lastWithManualRedirects: Context.Context<never> = Context.empty()
+    const withManualRedirects = (context: Context.Context<never>): Context.Context<never> => {
+      if (context !== lastContext) {
+        const init = Option.getOrElse(Context.getOption(context, FetchHttpClient.RequestInit), () => layerRequestInit)
+        lastWithManualRedirects = Context.add(context, FetchHttpClient.RequestInit, { ...init, redirect: "manual" })
+        lastContext = context
+      }
+      return lastWithManualRedirects
+    }
+    const followsNoRedirects = (context: Context.Context<never>) =>
+      Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit))?.redirect === "manual"
+    /** Runs `effect` in `scope`, following no redirects, with one change of context. */
+    const inScope = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>, scope: Scope.Scope): Effect.Effect<A, E> =>
+      Effect.withFiberRuntime<A, E>((fiber) =>
+        Effect.provide(effect, Context.add(withManualRedirects(fiber.currentContext), Scope.Scope, scope))
+      )
+
     /**
      * Sends the request; a non-2xx answer becomes its error (its body read as text). The platform
      * request is made here with all its headers at once: each later header change copies them all.
@@ -607,9 +641,16 @@ const make = (
       request: Outgoing,
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
-      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) =>
-        client.execute(HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, fiber), body: request.body }))
-      ).pipe(
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) => {
+        const response = client.execute(
+          HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, fiber), body: request.body })
+        )
+        const context = fiber.currentContext
+        // the call's context with more, so what `R` asks for is in it
+        return followsNoRedirects(context)
+          ? response
+          : Effect.provide(response, withManualRedirects(context) as Context.Context<R>)
+      }).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"
@@ -671,9 +712,7 @@ const make = (
       const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
       return retrying(request, Effect.clockWith((clock) =>
         Effect.flatMap(Scope.make(), (scope) => {
-          const attempt = Effect.flatMap(send(request, scopedClient), (response) => readAnswer(request, response)).pipe(
-            Effect.provideService(Scope.Scope, scope)
-          )
+          const attempt = inScope(Effect.flatMap(send(request, scopedClient), (response) => readAnswer(request, response)), scope)
           const closeOnFailure = (exit: Exit.Exit<unknown, unknown>) =>
             Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
           if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
