@@ -17,6 +17,7 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Inspectable from "effect/Inspectable"
 import * as ParseResult from "effect/ParseResult"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
@@ -525,9 +526,14 @@ export class Prompt implements Inspectable.Inspectable {
 
   /** `Schema.decodeUnknown(Prompt)` as a safe constructor from wire JSON. */
   static fromJson(json: unknown): Effect.Effect<Prompt, ValidationError> {
-    return Schema.decodeUnknown(Prompt)(json).pipe(
-      Effect.mapError((error) => validationErrorFromParseError(error, "Prompt"))
-    )
+    return Effect.suspend(() => {
+      try {
+        return Either.mapLeft(Schema.decodeUnknownEither(Prompt)(json), (error) => validationErrorFromParseError(error, "Prompt"))
+      } catch (thrown) {
+        // untyped code: a getter or Proxy that throws, or a value too deep to check
+        return Either.left(validationErrorFromThrow(thrown, json, "Prompt"))
+      }
+    })
   }
 
   /** The wire JSON (§2.5); falls back to a description when an item is invalid. */

@@ -512,7 +512,9 @@ describe("throwing getters and proxies as requests", () => {
       [Message.make(proxyOf({ role: "user", content: "hi" }, "get", 4, "content") as never), "content"],
       [TokenizationRequest.make(revoked as never), ""],
       [Prompt.make(proxyOf([], "get", 2) as never), "length"],
-      [Api.Text.make({ text: deepArray } as never), "text"]
+      [Api.Text.make({ text: deepArray } as never), "text"],
+      [Prompt.fromJson(revoked), ""],
+      [Prompt.fromJson([{ type: "text", data: "x" }, proxyOf({ type: "text", data: "y" }, "get", 0, "data")]), "1.data"]
     ]
     for (const [made, path] of cases) {
       expect(validationOf(await runtime.runPromiseExit(made)).path).toBe(path)
