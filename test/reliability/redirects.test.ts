@@ -64,7 +64,7 @@ beforeEach(async () => {
 // ---------------------------------------------------------------------------------------------
 // the transports
 
-const token = Redacted.make("redirect-token")
+const token = Redacted.make("tok-9f2c71d4-api")
 
 const clientOver = (transport: Layer.Layer<HttpClient.HttpClient, unknown>) =>
   ManagedRuntime.make(
@@ -125,10 +125,33 @@ describe.each([
   })
 })
 
+describe("in memory, API calls follow no redirect", () => {
+  const runtime = ManagedRuntime.make(AlephAlphaTest.layer({ client: { totalRetries: 0 } }))
+  afterAll(() => runtime.dispose())
+  const script = (fault: Fault.Fault) => runtime.runPromise(Effect.flatMap(FakeServer.FakeServer, (server) => server.script(fault)))
+
+  it("every 3xx is an UnexpectedStatusError with its location, the token redacted from it", async () => {
+    const client = await runtime.runPromise(Client)
+    for (const [, call] of calls) {
+      for (const status of statuses) {
+        await script(Fault.Status({ status, headers: { location: "https://elsewhere.invalid/v1/complete" } }))
+        expectRedirectError(await runtime.runPromiseExit(call(client)), status, "https://elsewhere.invalid/v1/complete")
+      }
+    }
+    const secret = Redacted.value(AlephAlphaTest.token)
+    await script(Fault.Status({ status: 302, headers: { location: `https://elsewhere.invalid/?token=${secret}` } }))
+    const exit = await runtime.runPromiseExit(client.getVersion())
+    const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) as UnexpectedStatusError : undefined
+    expect(error?.location).toMatch(/^https:\/\/elsewhere\.invalid\/\?token=/)
+    expect(error?.location).not.toContain(secret)
+    expect(error?.message).not.toContain(secret)
+  })
+})
+
 describe("AsyncClient follows no redirect", () => {
   for (const transport of ["fetch", "undici"] as const) {
-    it(`with transport ${transport}: a POST answered 303 rejects with the UnexpectedStatusError`, async () => {
-      await using client = new AsyncClient({ token: "t", host: `${apiUrl}/v1`, totalRetries: 0, transport })
+    it(`with transport ${transport}: a POST answered with any 3xx rejects with the UnexpectedStatusError`, async () => {
+      await using client = new AsyncClient({ token: "tok-9f2c71d4-async", host: `${apiUrl}/v1`, totalRetries: 0, transport })
       for (const status of statuses) {
         await fake((server) => server.script(Fault.Status({ status, headers: { location: `${elsewhereUrl}/v1/complete` } })))
         const rejection = await client.complete(request, model).then(() => undefined, (error: unknown) => error)

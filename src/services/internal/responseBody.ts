@@ -44,7 +44,10 @@ export const readText = (
   // every transport stops reading at the declared length
   if (declared !== undefined && declared <= limit) return response.text
   if (declared !== undefined && !truncate) return Effect.succeed(undefined)
-  return readStream(response.stream, limit, truncate)
+  return readStream(response.stream, limit, truncate).pipe(
+    // no body at all (a browser's opaque answer to a redirect not followed) reads as "", as `text` does
+    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(""))
+  )
 }
 
 /** Counts the bytes as they come and decodes each chunk at once, so only the text is kept. */
