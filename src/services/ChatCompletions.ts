@@ -80,6 +80,8 @@ const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect
 const decodeChunkError = (error: ParseResult.ParseError) =>
   new DecodeError({ message: `A chat stream chunk did not match the expected shape: ${formatParseError(error)}` })
 
+const messagesOf = (fields: Partial<ChatRequest>) => fields.messages
+
 /** The `ChatCompletions` family's tag. */
 export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatCompletions")<
   ChatCompletions,
@@ -88,21 +90,8 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
   static readonly make: Effect.Effect<ChatCompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
 
-    const attributes = (request: ChatRequest, model: string | undefined): Telemetry.RequestAttributes => {
-      const fields = Telemetry.fieldsOf(request)
-      try {
-        return {
-          operation: "chat",
-          model: model ?? fields.model,
-          maxTokens: fields.maximumTokens,
-          temperature: fields.temperature,
-          topP: fields.topP,
-          content: () => fields.messages
-        }
-      } catch {
-        return { operation: "chat", model }
-      }
-    }
+    const attributes = (request: ChatRequest, model: string | undefined) =>
+      Telemetry.generationAttributes("chat", model, request, messagesOf)
 
     const describe = (response: ChatResponse): Telemetry.ResponseAttributes => ({
       finishReasons: response.choices.map((choice) => choice.finishReason ?? "unknown"),

@@ -37,25 +37,14 @@ export interface CompletionsService {
 const decodeEventError = (error: ParseResult.ParseError) =>
   new DecodeError({ message: `A completion stream event did not match the expected shape: ${formatParseError(error)}` })
 
+const promptOf = (fields: Partial<CompletionRequest>) => fields.prompt
+
 /** The `Completions` family's tag. */
 export class Completions extends Context.Tag("aleph-alpha-client/Completions")<Completions, CompletionsService>() {
   static readonly make: Effect.Effect<CompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
-    const attributes = (request: CompletionRequest, model: string): Telemetry.RequestAttributes => {
-      const fields = Telemetry.fieldsOf(request)
-      try {
-        return {
-          operation: "text_completion",
-          model,
-          maxTokens: fields.maximumTokens,
-          temperature: fields.temperature,
-          topP: fields.topP,
-          content: () => fields.prompt
-        }
-      } catch {
-        return { operation: "text_completion", model }
-      }
-    }
+    const attributes = (request: CompletionRequest, model: string) =>
+      Telemetry.generationAttributes("text_completion", model, request, promptOf)
     return {
       complete: (request, model) =>
         Telemetry.call(

@@ -191,3 +191,37 @@ const observed = <A, E, R>(
  */
 export const fieldsOf = <T>(request: T): Partial<T> =>
   typeof request === "object" && request !== null ? request : {}
+
+/** The fields of a generation request that go onto its span. */
+export interface GenerationFields {
+  readonly model?: string | undefined
+  readonly maximumTokens?: number | undefined
+  readonly temperature?: number | undefined
+  readonly topP?: number | undefined
+}
+
+/**
+ * The attributes of a generation request: the model (the argument, or else the request's),
+ * the token limit, the sampling and, lazily, the `content` read off the request. Only the
+ * operation and the model argument when reading the request throws (see {@link fieldsOf}).
+ */
+export const generationAttributes = <T extends GenerationFields>(
+  operation: string,
+  model: string | undefined,
+  request: T,
+  content: (fields: Partial<T>) => unknown
+): RequestAttributes => {
+  const fields = fieldsOf(request)
+  try {
+    return {
+      operation,
+      model: model ?? fields.model,
+      maxTokens: fields.maximumTokens,
+      temperature: fields.temperature,
+      topP: fields.topP,
+      content: () => content(fields)
+    }
+  } catch {
+    return { operation, model }
+  }
+}
