@@ -1,6 +1,7 @@
 // `npm run build`: tsc writes the declarations and the JavaScript to dist/, then esbuild bundles
-// our own modules into one file per entry point (".", "./testing", "./ai") plus the chunks they
-// share, so that classes stay one class across entry points. Every package (effect, the
+// our own modules into one file per entry point (".", its Node build index.node.js, "./node",
+// "./document", "./template", "./tokenizer", "./testing", "./testing/node", "./ai") plus the
+// chunks they share, so that classes stay one class across entry points. Every package (effect, the
 // platform, the lazily loaded liquidjs, mammoth, …) stays an import. Loading our ~55 modules one
 // by one cost about 0.1 s of a cold import (benchmark issue: keep our share of it near zero).
 // Source maps lead back to src/, which the package ships.
@@ -22,7 +23,10 @@ execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc
 
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { "index": "dist/index.js", "testing/index": "dist/testing/index.js", "ai/index": "dist/ai/index.js" },
+  entryPoints: Object.fromEntries(
+    ["index", "index.node", "node/index", "document/index", "template/index", "tokenizer/index", "testing/index", "testing/node/index", "ai/index"]
+      .map((entry) => [entry, `dist/${entry}.js`])
+  ),
   outdir: staging,
   bundle: true,
   splitting: true,

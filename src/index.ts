@@ -13,7 +13,6 @@ export * from "./schema/StructuredOutput.js"
 export * from "./schema/Tokenization.js"
 export * from "./schema/Translation.js"
 export * from "./services/index.js"
-export * from "./prompt/Document.js"
 export {
   DEFAULT_MAX_MEDIA_BYTES,
   DEFAULT_MEDIA_TIMEOUT,
@@ -22,7 +21,6 @@ export {
   loadBase64FromUrl,
   type UrlLoadOptions
 } from "./prompt/ImageSource.js"
-export * from "./prompt/PromptTemplate.js"
 export * from "./promise/AsyncClient.js"
 export * as AsyncLoaders from "./promise/Loaders.js"
 export { userAgent, version } from "./Version.js"

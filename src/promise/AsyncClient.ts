@@ -41,8 +41,7 @@ import type {
   DetokenizationRequest,
   DetokenizationResponse,
   TokenizationRequest,
-  TokenizationResponse,
-  Tokenizer
+  TokenizationResponse
 } from "../schema/Tokenization.js"
 import type { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
@@ -60,7 +59,8 @@ export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token">
   readonly verifySsl?: boolean | undefined
   /**
    * The HTTP transport: `"undici"` (fast, Node), `"fetch"` (the global `fetch`, any runtime), or
-   * a `fetch` function of your own. Default: `"undici"`.
+   * a `fetch` function of your own. Default: `"undici"` on Node, `"fetch"` elsewhere (Bun, Deno,
+   * workers, browsers).
    */
   readonly transport?: "undici" | "fetch" | typeof globalThis.fetch | undefined
 }
@@ -90,10 +90,29 @@ const signalOf = (options: CallOptions | undefined): AbortSignal | undefined => 
 }
 const closedError = () => new ClientClosedError({ message: "The client is closed" })
 
-const transportLayer = (options: AsyncClientOptions): Layer.Layer<HttpClient.HttpClient, unknown> => {
-  const transport = options.transport ?? "undici"
+/** Makes the undici transport; only the package's Node build has one (see `AsyncClient.undiciTransport`). */
+export type UndiciTransport = (
+  options: Pick<AsyncClientOptions, "connectionLimit" | "verifySsl">
+) => Layer.Layer<HttpClient.HttpClient, unknown>
+
+// Bun and Deno match the "node" export condition too, but Bun's undici is a stand-in without
+// `Agent.request`, and both have a fast fetch of their own
+const isBunOrDeno = (): boolean => "Bun" in globalThis || "Deno" in globalThis
+
+const transportLayer = (
+  options: AsyncClientOptions,
+  undici: UndiciTransport | undefined
+): Layer.Layer<HttpClient.HttpClient, unknown> => {
+  const transport = options.transport ?? (undici !== undefined && !isBunOrDeno() ? "undici" : "fetch")
   if (transport === "undici") {
-    return AlephAlphaHttp.layerUndici({ connectionLimit: options.connectionLimit, verifySsl: options.verifySsl })
+    if (undici === undefined || "Bun" in globalThis) {
+      throw new ValidationError({
+        path: "transport",
+        issue: "the undici transport runs on Node only (where aleph-alpha-client loads its Node build); use \"fetch\"",
+        subject: "AsyncClient options"
+      })
+    }
+    return undici({ connectionLimit: options.connectionLimit, verifySsl: options.verifySsl })
   }
   return transport === "fetch"
     ? FetchHttpClient.layer
@@ -111,6 +130,9 @@ const transportLayer = (options: AsyncClientOptions): Layer.Layer<HttpClient.Htt
  * The constructor checks the options and throws a `ValidationError` for a bad one.
  */
 export class AsyncClient {
+  /** The undici transport: set by the Node build of the package (`"node"` export condition), absent elsewhere. */
+  protected static readonly undiciTransport: UndiciTransport | undefined = undefined
+
   readonly #runtime: ManagedRuntime.ManagedRuntime<Client, unknown>
   #client: Promise<ClientService> | undefined
   #closed = false
@@ -124,7 +146,10 @@ export class AsyncClient {
       if (result._tag === "Left") throw result.left
     })
     this.#runtime = ManagedRuntime.make(
-      Layer.provide(Client.layer(clientOptions), transportLayer(options)) as Layer.Layer<Client, unknown>
+      Layer.provide(
+        Client.layer(clientOptions),
+        transportLayer(options, (new.target as typeof AsyncClient).undiciTransport)
+      ) as Layer.Layer<Client, unknown>
     )
   }
 
@@ -330,11 +355,12 @@ export class AsyncClient {
   }
 
   /**
-   * `GET models/{model}/tokenizer`: a tokenizer that encodes and decodes offline. Rejects with
-   * an `ApiError` class, `AbortError` or `ClientClosedError`.
+   * `GET models/{model}/tokenizer`: the model's `tokenizer.json`, as text (`asyncTokenizer` of
+   * `aleph-alpha-client/tokenizer` builds the offline tokenizer of it). Rejects with an
+   * `ApiError` class, `AbortError` or `ClientClosedError`.
    */
-  tokenizer(model: string, options?: CallOptions): Promise<Tokenizer> {
-    return this.#run((client) => client.tokenizer(model), options)
+  tokenizerJson(model: string, options?: CallOptions): Promise<string> {
+    return this.#run((client) => client.tokenizerJson(model), options)
   }
 
   // ---------------------------------------------------------------------------------------

@@ -58,7 +58,6 @@ import { makeRedactor, type Redactor } from "./internal/redaction.js"
 import { declaredLength, readText } from "./internal/responseBody.js"
 import { invalidModel } from "./internal/modelName.js"
 import { decodeSse, type SseEvent } from "./Sse.js"
-import { layerUndici, type UndiciOptions } from "./UndiciTransport.js"
 
 /** Options of the client (DESIGN §4). */
 export interface AlephAlphaHttpOptions {
@@ -518,15 +517,6 @@ export class AlephAlphaHttp extends Context.Tag("aleph-alpha-client/AlephAlphaHt
     options: Partial<AlephAlphaHttpOptions> = {}
   ): Layer.Layer<AlephAlphaHttp, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
     Layer.effect(AlephAlphaHttp, Effect.flatMap(config(options), make))
-  /**
-   * The fast Node transport: the platform's undici client over an undici `Agent` with
-   * `connectionLimit` connections per origin (default 100) that verifies TLS certificates
-   * unless `verifySsl` is false. Node only; undici is loaded when the layer is built.
-   */
-  static readonly layerUndici = (
-    options: UndiciOptions = {}
-  ): Layer.Layer<HttpClient.HttpClient, ValidationError> =>
-    layerUndici(options)
 }
 
 /** Reads the options, taking the token and host from the environment where not given. */

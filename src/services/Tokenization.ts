@@ -1,5 +1,5 @@
 /**
- * The `Tokenization` family: `tokenize`, `detokenize` and `tokenizer`.
+ * The `Tokenization` family: `tokenize`, `detokenize` and `tokenizerJson`.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -8,8 +8,6 @@ import type { ApiError } from "../errors/AlephAlphaError.js"
 import {
   DetokenizationRequest,
   DetokenizationResponse,
-  type Tokenizer,
-  tokenizerFromJson,
   TokenizationRequest,
   TokenizationResponse
 } from "../schema/Tokenization.js"
@@ -27,10 +25,10 @@ export interface TokenizationService {
     model: string
   ) => Effect.Effect<DetokenizationResponse, ApiError>
   /**
-   * `GET models/{model}/tokenizer`: downloads the model's tokenizer (several MB) and builds a
-   * `Tokenizer` of `@huggingface/tokenizers` that encodes and decodes offline. Not cached.
+   * `GET models/{model}/tokenizer`: the model's Hugging Face `tokenizer.json` (several MB), as
+   * text. `tokenizer(model)` of `aleph-alpha-client/tokenizer` builds the offline tokenizer of it.
    */
-  readonly tokenizer: (model: string) => Effect.Effect<Tokenizer, ApiError>
+  readonly tokenizerJson: (model: string) => Effect.Effect<string, ApiError>
 }
 
 /** The `Tokenization` family's tag. */
@@ -55,16 +53,13 @@ export class Tokenization extends Context.Tag("aleph-alpha-client/Tokenization")
           (span) =>
             http.post({ path: "detokenize", schema: DetokenizationRequest, request, model, span }, DetokenizationResponse)
         ),
-      tokenizer: (model) =>
+      tokenizerJson: (model) =>
         Effect.suspend(() => {
           // a path segment: checked, then encoded, so it cannot change the path's depth
           const invalid = invalidModel(model, "tokenizer")
           return invalid !== undefined
             ? Effect.fail(invalid)
-            : Effect.flatMap(
-              http.getText(`models/${encodeURIComponent(model)}/tokenizer`),
-              (text) => Effect.mapError(tokenizerFromJson(text), http.redact)
-            )
+            : http.getText(`models/${encodeURIComponent(model)}/tokenizer`)
         }).pipe(Telemetry.span(http.options, "tokenizer", { operation: "tokenizer", model }))
     }
   })

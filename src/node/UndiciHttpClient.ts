@@ -7,7 +7,8 @@
  * combinators); only the undici adapter is ours. It is platform-node's `makeUndici` except for
  * reading a body: platform-node memoizes each read with `Effect.cached` run through
  * `Effect.runSync`, which costs about 150 µs of CPU per response, a quarter of a whole chat
- * call at concurrency 32. Here the read is memoized as its promise.
+ * call at concurrency 32. Here the read is memoized as its promise. undici is loaded when the
+ * client is built, so importing this module stays cheap.
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -18,16 +19,16 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import type * as NodeStreamModule from "@effect/platform-node/NodeStream"
-import type * as UndiciModule from "@effect/platform-node/Undici"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
+import type * as UndiciModule from "undici"
 import { ValidationError } from "../errors/AlephAlphaError.js"
-import { BoundedText, type BoundedTextReader } from "./internal/responseBody.js"
+import { BoundedText, type BoundedTextReader } from "../services/internal/responseBody.js"
+import { fromReadable } from "./NodeReadable.js"
 
 /** Options of the undici transport. */
 export interface UndiciOptions {
@@ -37,12 +38,11 @@ export interface UndiciOptions {
   readonly verifySsl?: boolean | undefined
 }
 
-type NodeStream = typeof NodeStreamModule
 type ResponseData = UndiciModule.Dispatcher.ResponseData
 type RequestBody = Exclude<UndiciModule.Dispatcher.DispatchOptions["body"], undefined>
 
 /** Builds an undici-backed `HttpClient`; its connections close with the scope. */
-export const makeUndici = (
+export const make = (
   options: UndiciOptions = {}
 ): Effect.Effect<HttpClient.HttpClient, ValidationError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -54,10 +54,8 @@ export const makeUndici = (
         subject: "transport options"
       })
     }
-    // platform-node is Node-only and costly to import: load it when the layer is built
-    const [NodeStream, Undici] = yield* Effect.promise(() =>
-      Promise.all([import("@effect/platform-node/NodeStream"), import("@effect/platform-node/Undici")])
-    )
+    // undici is costly to import: load it when the client is built
+    const Undici = yield* Effect.promise(() => import("undici"))
     const agent = yield* Effect.acquireRelease(
       Effect.sync(() =>
         new Undici.Agent({
@@ -68,7 +66,7 @@ export const makeUndici = (
       (agent) => Effect.promise(() => agent.destroy())
     )
     return HttpClient.make((request, url, signal) =>
-      Effect.flatMap(requestBody(request.body, NodeStream), (body) =>
+      Effect.flatMap(requestBody(request.body), (body) =>
         Effect.tryPromise({
           try: () =>
             agent.request({
@@ -83,15 +81,19 @@ export const makeUndici = (
               bodyTimeout: 0
             }),
           catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-        })).pipe(Effect.map((source) => new UndiciResponse(request, source, NodeStream)))
+        })).pipe(Effect.map((source) => new UndiciResponse(request, source)))
     )
   })
 
-/** The undici transport as a layer. */
-export const layerUndici = (options: UndiciOptions = {}): Layer.Layer<HttpClient.HttpClient, ValidationError> =>
-  Layer.scoped(HttpClient.HttpClient, makeUndici(options))
+/**
+ * The undici transport as the application's `HttpClient`: an undici `Agent` with
+ * `connectionLimit` connections per origin that verifies TLS certificates unless `verifySsl`
+ * is false; its connections close with the layer.
+ */
+export const layer = (options: UndiciOptions = {}): Layer.Layer<HttpClient.HttpClient, ValidationError> =>
+  Layer.scoped(HttpClient.HttpClient, make(options))
 
-const requestBody = (body: HttpBody.HttpBody, NodeStream: NodeStream): Effect.Effect<RequestBody> => {
+const requestBody = (body: HttpBody.HttpBody): Effect.Effect<RequestBody> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(null)
@@ -101,7 +103,11 @@ const requestBody = (body: HttpBody.HttpBody, NodeStream: NodeStream): Effect.Ef
     case "FormData":
       return Effect.succeed(body.formData as unknown as RequestBody)
     case "Stream":
-      return NodeStream.toReadable(body.stream)
+      // undici sends an async iterable as it is read
+      return Effect.map(
+        Effect.runtime<never>(),
+        (runtime) => Stream.toAsyncIterableRuntime(body.stream, runtime) as unknown as RequestBody
+      )
   }
 }
 
@@ -173,8 +179,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    private readonly source: ResponseData,
-    private readonly NodeStream: NodeStream
+    private readonly source: ResponseData
   ) {
     super()
     source.body.on("error", ignoreError)
@@ -198,10 +203,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return this.NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
-      () => this.source.body,
-      (cause) => this.decodeError(cause)
-    )
+    return fromReadable(() => this.source.body, (cause) => this.decodeError(cause))
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {

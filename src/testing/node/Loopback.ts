@@ -1,0 +1,179 @@
+/**
+ * The fake server on 127.0.0.1: a `node:http` server of our own, whose sockets are counted
+ * (`openConnections`) and destroyed to lose a connection, handing each request to the fake
+ * server's app as a web `Request` (`HttpApp.toWebHandlerRuntime`). For tests of a real
+ * transport (undici): connection reuse, socket closing, benchmarks. Node only (reached from
+ * `aleph-alpha-client/testing/node`).
+ */
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import * as NodeHttp from "node:http"
+import type * as Net from "node:net"
+import type { ValidationError } from "../../errors/AlephAlphaError.js"
+import * as UndiciHttpClient from "../../node/UndiciHttpClient.js"
+import { Client, type Families } from "../../services/Client.js"
+import * as AlephAlphaTest from "../AlephAlphaTest.js"
+import { FakeConnection, type Service as ConnectionService } from "../FakeConnection.js"
+import * as FakeServerModule from "../FakeServer.js"
+import { FakeServer } from "../FakeServer.js"
+
+/** A fake server listening on 127.0.0.1. */
+export interface LoopbackServer {
+  /** The server's origin, e.g. `"http://127.0.0.1:39215"`; every route is served under it and under `/v1`. */
+  readonly url: string
+  readonly port: number
+  /** TCP connections currently open to the server. */
+  readonly openConnections: Effect.Effect<number>
+  /** Destroys every open connection (as a crashed proxy would) and waits until they are closed. */
+  readonly destroyConnections: Effect.Effect<void>
+}
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** The port on 127.0.0.1. Default: 0, any free port. */
+  readonly port?: number | undefined
+}
+
+/**
+ * Serves the current `FakeServer` on 127.0.0.1 until the scope closes; closing it also
+ * destroys the connections still open, so nothing keeps the process alive.
+ */
+export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServer, never, FakeServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const fake = yield* FakeServer
+    // the app reads its FakeConnection from the context each request brings
+    const runtime = yield* Effect.runtime<never>() as Effect.Effect<Runtime.Runtime<FakeConnection>>
+    const handler = HttpApp.toWebHandlerRuntime(runtime)(fake.app)
+
+    const sockets = new Set<Net.Socket>()
+    const http = NodeHttp.createServer((incoming, outgoing) => serve(handler, incoming, outgoing))
+    http.on("connection", (socket: Net.Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+    // resumes once every socket has closed, so `openConnections` is 0 afterwards
+    const destroyConnections = Effect.async<void>((resume) => {
+      let pending = sockets.size
+      if (pending === 0) return resume(Effect.void)
+      for (const socket of sockets) {
+        socket.once("close", () => {
+          if (--pending === 0) resume(Effect.void)
+        })
+        socket.destroy()
+      }
+    })
+
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        http.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      // destroys the connections first: `close()` waits for open ones, and a stalled answer
+      // would keep one open forever
+      () => Effect.zipRight(destroyConnections, Effect.async<void>((resume) => void http.close(() => resume(Effect.void))))
+    )
+
+    const port = (http.address() as Net.AddressInfo).port
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      openConnections: Effect.sync(() => sockets.size),
+      destroyConnections
+    }
+  })
+
+type Handler = (request: Request, context?: Context.Context<never>) => Promise<Response>
+
+/** Answers one request: the body read whole, the app's answer streamed back as it comes. */
+const serve = (handler: Handler, incoming: NodeHttp.IncomingMessage, outgoing: NodeHttp.ServerResponse): void => {
+  const socket = incoming.socket
+  const connection: ConnectionService = {
+    drop: () =>
+      Effect.async<never>((resume) => {
+        if (socket.destroyed) return resume(Effect.interrupt)
+        socket.once("close", () => resume(Effect.interrupt))
+        // Node corks response writes until the next tick and `destroy()` discards unsent
+        // data: `destroySoon()` flushes what was written (headers, part of the body), then
+        // closes the socket, so the client sees the partial answer and then the lost connection
+        socket.destroySoon()
+      })
+  }
+  // a client that lets go (or a dropped socket) interrupts the app
+  const abort = new AbortController()
+  outgoing.once("close", () => abort.abort())
+  const chunks: Array<Buffer> = []
+  incoming.on("data", (chunk: Buffer) => chunks.push(chunk))
+  incoming.once("error", () => outgoing.destroy())
+  incoming.once("end", () => {
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(incoming.headers)) {
+      if (Array.isArray(value)) for (const item of value) headers.append(name, item)
+      else if (value !== undefined) headers.set(name, value)
+    }
+    const method = incoming.method ?? "GET"
+    const request = new Request(`http://127.0.0.1${incoming.url ?? "/"}`, {
+      method,
+      headers,
+      signal: abort.signal,
+      ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) })
+    })
+    handler(request, Context.make(FakeConnection, connection) as Context.Context<never>).then(
+      (response) => respond(response, outgoing),
+      () => outgoing.destroy()
+    )
+  })
+}
+
+const respond = async (response: Response, outgoing: NodeHttp.ServerResponse): Promise<void> => {
+  if (outgoing.destroyed) return void response.body?.cancel().catch(ignore)
+  const headers: Record<string, string | Array<string>> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = name === "set-cookie" ? response.headers.getSetCookie() : value
+  })
+  outgoing.writeHead(response.status, headers)
+  if (response.body === null) return void outgoing.end()
+  const reader = response.body.getReader()
+  outgoing.once("close", () => reader.cancel().catch(ignore))
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return void outgoing.end()
+      if (outgoing.destroyed) return
+      // waits for the socket to drain, so a slow client slows the answer down
+      if (!outgoing.write(value)) await new Promise((resolve) => outgoing.once("drain", resolve))
+    }
+  } catch {
+    outgoing.destroy()
+  }
+}
+
+const ignore = () => {}
+
+/** The loopback server of the current `FakeServer` as a service. */
+export class Loopback extends Context.Tag("aleph-alpha-client/testing/Loopback")<Loopback, LoopbackServer>() {}
+
+/** Listens while the layer is alive. */
+export const layer = (options: ListenOptions = {}): Layer.Layer<Loopback, never, FakeServer> =>
+  Layer.scoped(Loopback, listen(options))
+
+/**
+ * `Client` and every family over the fake server on 127.0.0.1, through the undici transport,
+ * plus the `FakeServer` and `Loopback` services: for tests about real connections.
+ */
+export const layerClient = (
+  options: AlephAlphaTest.Options & { readonly connectionLimit?: number | undefined } = {}
+): Layer.Layer<Client | Families | FakeServer | Loopback, ValidationError> => {
+  const client = Layer.unwrapEffect(
+    Effect.map(Loopback, (server) =>
+      Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1`, ...options.client }).pipe(
+        Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit }))
+      ))
+  )
+  return client.pipe(
+    Layer.provideMerge(layer()),
+    Layer.provideMerge(FakeServerModule.layer(options.server))
+  )
+}

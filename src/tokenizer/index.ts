@@ -1,0 +1,5 @@
+/**
+ * `aleph-alpha-client/tokenizer`: a model's tokenizer working offline, built with
+ * `@huggingface/tokenizers` (loaded when first used).
+ */
+export { asyncTokenizer, type Tokenizer, tokenizer, tokenizerFromJson } from "./Tokenizer.js"
