@@ -1,17 +1,10 @@
 // The contestants of `npm run bench`: this client through `Client` (Effect) and `AsyncClient`,
 // the openai SDK, and raw undici (the ceiling). Each exposes the same operations.
-import Undici from "@effect/platform-node/Undici"
+import * as Undici from "undici"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream, Tracer } from "effect"
 import OpenAI from "openai"
-import {
-  AlephAlphaHttp,
-  AsyncClient,
-  ChatRequest,
-  Client,
-  CompletionRequest,
-  Message,
-  Prompt
-} from "../src/index.js"
+import { AsyncClient, ChatRequest, Client, CompletionRequest, Message, Prompt } from "../src/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 export interface Candidate {
   readonly name: string
@@ -90,7 +83,7 @@ export const effectClient = async (url: string, options: { readonly traced?: boo
   const tracer = options.traced === true ? recordingTracer() : undefined
   const runtime = ManagedRuntime.make(
     Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(
-      Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 100 })),
+      Layer.provide(UndiciHttpClient.layer({ connectionLimit: 100 })),
       Layer.provideMerge(tracer?.layer ?? Layer.empty)
     )
   )

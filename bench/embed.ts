@@ -1,9 +1,10 @@
 // One batch-embedding run in a fresh process, so its peak RSS is its own: 10,000 prompts in
 // batches of 100, 8 requests at a time, through `Client.batchSemanticEmbed` or a raw undici loop
 // doing the same batching. Prints `{ wallMs, maxRssMiB, embeddings }` as JSON.
-import Undici from "@effect/platform-node/Undici"
+import * as Undici from "undici"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { AlephAlphaHttp, BatchSemanticEmbeddingRequest, Client, Prompt } from "../src/index.js"
+import { BatchSemanticEmbeddingRequest, Client, Prompt } from "../src/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const [candidate, url] = process.argv.slice(2) as [string, string]
 const total = 10_000
@@ -13,7 +14,7 @@ const texts = Array.from({ length: total }, (_, i) => `document number ${i} abou
 
 const viaClient = async () => {
   const runtime = ManagedRuntime.make(
-    Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+    Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(Layer.provide(UndiciHttpClient.layer()))
   )
   const client = await runtime.runPromise(Client)
   const request = new BatchSemanticEmbeddingRequest({

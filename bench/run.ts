@@ -9,6 +9,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { coldImports, effectModulesOf, median } from "../scripts/cold-import.mjs"
 import { asyncClient, type Candidate, effectClient, openaiSdk, rawUndici } from "./candidates.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -18,11 +19,6 @@ const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 1500)
 const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 3000)
 const quick = process.env.BENCH_QUICK === "1"
 
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]! ) / 2
-}
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 const hasTaskset = (() => {
@@ -116,48 +112,6 @@ const embedRun = (candidate: "client" | "raw", url: string) =>
     child.on("exit", (code) => code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`embed ${candidate} exited ${code}`)))
   })
 
-/** Wall time of importing `specifier` in a fresh process (built JavaScript). */
-const importTime = (specifier: string) =>
-  Number(
-    execFileSync(process.execPath, [
-      "--input-type=module",
-      "-e",
-      `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t)`
-    ], { cwd: root, encoding: "utf8" }).trim()
-  )
-
-/**
- * Imports each specifier in a fresh process, 10 rounds (3 when quick), the order rotated every
- * round; returns each one's samples, in round order, so that ratios are formed per round.
- */
-const coldImports = (specifiers: ReadonlyArray<string>) => {
-  const samples = specifiers.map(() => [] as Array<number>)
-  for (let round = 0; round < (quick ? 3 : 10); round++) {
-    for (let k = 0; k < specifiers.length; k++) {
-      const i = (round + k) % specifiers.length
-      samples[i]!.push(importTime(specifiers[i]!))
-    }
-  }
-  return samples
-}
-
-/** The effect and @effect/platform modules that the built package loads at import, statically. */
-const effectModulesOf = (entry: string) => {
-  const seen = new Set<string>()
-  const modules = new Set<string>()
-  const visit = (file: string) => {
-    if (seen.has(file)) return
-    seen.add(file)
-    const source = fs.readFileSync(file, "utf8")
-    for (const match of source.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)) {
-      const specifier = match[1]!
-      if (specifier.startsWith(".")) visit(path.resolve(path.dirname(file), specifier))
-      else if (/^(effect|@effect\/platform)(\/|$)/.test(specifier)) modules.add(specifier)
-    }
-  }
-  visit(entry)
-  return [...modules].sort()
-}
 
 const main = async () => {
   const server = await startServer()
@@ -219,14 +173,15 @@ const main = async () => {
 
   // 5. cold start (built JavaScript)
   execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" })
-  const modules = effectModulesOf(path.join(root, "dist/index.js"))
+  // the build Node loads ("node" export condition)
+  const modules = effectModulesOf(path.join(root, "dist/index.node.js"))
   const entry = path.join(os.tmpdir(), `aleph-alpha-effect-modules-${process.pid}.mjs`)
   fs.writeFileSync(entry, modules.map((m) => `import ${JSON.stringify(import.meta.resolve(m))}`).join("\n") + "\n")
   const [packageTimes, effectTimes, openaiTimes] = coldImports([
-    path.join(root, "dist/index.js"),
+    path.join(root, "dist/index.node.js"),
     entry,
     import.meta.resolve("openai")
-  ]) as [Array<number>, Array<number>, Array<number>]
+  ], quick ? 3 : 10, root) as [Array<number>, Array<number>, Array<number>]
   fs.rmSync(entry)
   const coldPackage = median(packageTimes)
   const coldEffect = median(effectTimes)

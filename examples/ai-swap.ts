@@ -11,8 +11,9 @@
 import { EmbeddingModel, LanguageModel, Prompt, Tool, Toolkit } from "@effect/ai"
 import { Console, Effect, Layer, Schema, Stream } from "effect"
 import { AlephAlphaEmbeddingModel, AlephAlphaLanguageModel } from "../src/ai/index.js"
-import { AlephAlphaHttp, Client } from "../src/index.js"
+import { Client } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 // ---------------------------------------------------------------------------------------------
 // The program: @effect/ai only.
@@ -91,7 +92,7 @@ const chatModel = process.env.ALEPH_ALPHA_CHAT_MODEL ?? "llama-3.1-8b-instruct"
 const embeddingModel = process.env.ALEPH_ALPHA_EMBEDDING_MODEL ?? "luminous-base"
 
 const client = useRealApi
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 const alephAlpha = Layer.mergeAll(

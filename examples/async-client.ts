@@ -18,7 +18,8 @@ import {
   NotFoundError,
   Prompt
 } from "../src/index.js"
-import { FakeServer, Loopback } from "../src/testing/index.js"
+import { FakeServer } from "../src/testing/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 // the embedded fake server on a real socket (Effect runs it; the client itself needs no Effect)
 const fake = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer({ latency: "20 millis" }))))

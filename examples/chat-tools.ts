@@ -9,8 +9,9 @@
  * run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import { AlephAlphaHttp, ChatRequest, Client, Message, Tool } from "../src/index.js"
+import { ChatRequest, Client, Message, Tool } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const model = "llama-3.1-8b-instruct"
 
@@ -51,7 +52,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

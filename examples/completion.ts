@@ -8,8 +8,9 @@
  * ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import { AlephAlphaHttp, Client, CompletionRequest, EvaluationRequest, Prompt } from "../src/index.js"
+import { Client, CompletionRequest, EvaluationRequest, Prompt } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const model = "pharia-1-llm-7b-control"
 
@@ -49,7 +50,7 @@ const program = Effect.gen(function*() {
 
 // the embedded fake server unless a token is set
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

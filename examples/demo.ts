@@ -5,7 +5,6 @@
 import cliProgress from "cli-progress"
 import { Console, Effect, Layer, Schema, Stream } from "effect"
 import {
-  AlephAlphaHttp,
   BatchSemanticEmbeddingRequest,
   ChatRequest,
   Client,
@@ -17,7 +16,8 @@ import {
   type TextScore,
   TextPromptItemExplanation
 } from "../src/index.js"
-import { AlephAlphaTest, Loopback } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 const useRealApi = (process.env.ALEPH_ALPHA_TOKEN ?? "") !== ""
 const completionModel = process.env.ALEPH_ALPHA_COMPLETION_MODEL ?? "luminous-base"
@@ -226,7 +226,7 @@ const tour = Effect.gen(function*() {
 const program = useRealApi
   ? Console.log(`Running against ${process.env.ALEPH_ALPHA_HOST ?? "https://api.aleph-alpha.com"}.\n`).pipe(
     Effect.zipRight(tour),
-    Effect.provide(Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici())))
+    Effect.provide(Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer())))
   )
   : Effect.gen(function*() {
     const { url } = yield* Loopback.Loopback
@@ -235,7 +235,7 @@ const program = useRealApi
         "Its answers are made up (it echoes your words). Set ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST for the real API.\n"
     )
     yield* tour
-  }).pipe(Effect.provide(AlephAlphaTest.layerLoopback({ server: { latency: "5 millis" } })))
+  }).pipe(Effect.provide(Loopback.layerClient({ server: { latency: "5 millis" } })))
 
 Effect.runPromise(program).catch((error) => {
   console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`)

@@ -7,11 +7,12 @@
  * Runs on the embedded fake server; set ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it
  * against the real API.
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Console, Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
-import { AlephAlphaHttp, Client, CompletionRequest, Document, Prompt, Text } from "../src/index.js"
+import { Client, CompletionRequest, Prompt, Text } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { NodeFileSystem, UndiciHttpClient } from "../src/node/index.js"
+import { Document } from "../src/document/index.js"
 
 const report = fileURLToPath(new URL("assets/orchard-report.docx", import.meta.url))
 
@@ -34,7 +35,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
-Effect.runPromise(program.pipe(Effect.provide(Layer.merge(AlephAlpha, NodeFileSystem.layer))))
+Effect.runPromise(program.pipe(Effect.provide(Layer.merge(AlephAlpha, NodeFileSystem.layerReadFile))))

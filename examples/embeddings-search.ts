@@ -10,7 +10,6 @@
  */
 import { Console, Effect, Layer } from "effect"
 import {
-  AlephAlphaHttp,
   BatchSemanticEmbeddingRequest,
   Client,
   EmbeddingRequest,
@@ -20,6 +19,7 @@ import {
   SemanticEmbeddingRequest
 } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const model = "luminous-base"
 
@@ -88,7 +88,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -7,14 +7,9 @@
  * ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import {
-  AlephAlphaHttp,
-  Client,
-  ExplanationRequest,
-  Prompt,
-  TextPromptItemExplanation
-} from "../src/index.js"
+import { Client, ExplanationRequest, Prompt, TextPromptItemExplanation } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const program = Effect.gen(function*() {
   const client = yield* Client
@@ -36,7 +31,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

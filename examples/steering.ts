@@ -9,7 +9,6 @@
  */
 import { Console, Effect, Layer } from "effect"
 import {
-  AlephAlphaHttp,
   ChatRequest,
   Client,
   CompletionRequest,
@@ -19,6 +18,7 @@ import {
   SteeringPairedExample
 } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const program = Effect.gen(function*() {
   const client = yield* Client
@@ -52,7 +52,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -9,7 +9,6 @@
  */
 import { Chunk, Console, Effect, Layer, Option, Stream } from "effect"
 import {
-  AlephAlphaHttp,
   ChatRequest,
   ChatResponse,
   Client,
@@ -19,6 +18,7 @@ import {
   StreamOptions
 } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
@@ -83,7 +83,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -8,8 +8,9 @@
  * ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer, Schema } from "effect"
-import { AlephAlphaHttp, ChatRequest, Client, JSONSchema, Message } from "../src/index.js"
+import { ChatRequest, Client, JSONSchema, Message } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 class Recipe extends Schema.Class<Recipe>("Recipe")({
   name: Schema.String,
@@ -38,7 +39,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -1,6 +1,6 @@
 /**
  * Tokenizer: count and inspect tokens on the server (`tokenize`, `detokenize`), or download a
- * model's tokenizer once and work offline (`tokenizer`).
+ * model's tokenizer once and work offline (`tokenizer` of `aleph-alpha-client/tokenizer`).
  *
  *   npx tsx examples/tokenizer.ts
  *
@@ -8,8 +8,10 @@
  * and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import { AlephAlphaHttp, Client, DetokenizationRequest, TokenizationRequest } from "../src/index.js"
+import { Client, DetokenizationRequest, TokenizationRequest } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
+import { tokenizer as loadTokenizer } from "../src/tokenizer/index.js"
 
 const model = "luminous-base"
 const sentence = "An apple a day keeps the doctor away."
@@ -24,14 +26,14 @@ const program = Effect.gen(function*() {
   yield* Console.log(`detokenized: ${detokenized.result}`)
 
   // offline, with the model's own tokenizer (a @huggingface/tokenizers Tokenizer)
-  const tokenizer = yield* client.tokenizer(model)
+  const tokenizer = yield* loadTokenizer(model)
   const encoded = tokenizer.encode(sentence)
   yield* Console.log(`offline: ${encoded.ids.length} tokens, ids ${encoded.ids.slice(0, 6).join(" ")} …`)
   yield* Console.log(`decoded offline: ${tokenizer.decode(encoded.ids)}`)
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -7,8 +7,9 @@
  * ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import { AlephAlphaHttp, Client, TranslationRequest } from "../src/index.js"
+import { Client, TranslationRequest } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const program = Effect.gen(function*() {
   const client = yield* Client
@@ -27,7 +28,7 @@ const program = Effect.gen(function*() {
 })
 
 const AlephAlpha = process.env.ALEPH_ALPHA_TOKEN
-  ? Client.layerConfig().pipe(Layer.provide(AlephAlphaHttp.layerUndici()))
+  ? Client.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer()))
   : AlephAlphaTest.layer()
 
 Effect.runPromise(program.pipe(Effect.provide(AlephAlpha)))

@@ -47,7 +47,7 @@ export const effectModulesOf = (entry) => {
     if (seen.has(file)) return
     seen.add(file)
     const source = fs.readFileSync(file, "utf8")
-    for (const match of source.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)) {
+    for (const match of source.matchAll(/^(?:import|export)\s(?:[^;]*?from\s+)?"([^"]+)"/gm)) {
       const specifier = match[1]
       if (specifier.startsWith(".")) visit(path.resolve(path.dirname(file), specifier))
       else if (/^(effect|@effect\/platform)(\/|$)/.test(specifier)) modules.add(specifier)

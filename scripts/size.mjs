@@ -5,7 +5,8 @@
 //  * a chat-only program (chat + chatWithStreaming) bundled by esbuild for the browser, without
 //    code splitting, once with the Effect `Client` over FetchHttpClient and once with
 //    `AsyncClient`: gzip -9 size, and that no heavy optional package got into it;
-//  * that the main entry, ./ai and ./testing bundle for the browser without any Node-only module;
+//  * that the main entry, ./ai, ./testing, ./template and ./tokenizer bundle for the browser
+//    without any Node-only module;
 //  * the cold `import("aleph-alpha-client")` in Node against the import of the effect and
 //    platform modules it loads (median of 9 fresh processes each, alternating).
 import { execFileSync } from "node:child_process"
@@ -85,9 +86,16 @@ try {
   )
 
   // 2. chat-only bundles
-  const programs = {
-    Client: `import { FetchHttpClient } from "@effect/platform"
-import { Effect, Layer, Stream } from "effect"
+  // The Effect program imports effect's modules one by one, as this package does: through the
+  // barrels (`import { Effect } from "effect"`) esbuild keeps whole namespaces, which adds the
+  // same ~45 KB gzip to any Effect program; that figure is printed too, not budgeted.
+  const clientProgram = (barrel) => `${barrel
+    ? `import { FetchHttpClient } from "@effect/platform"
+import { Effect, Layer, Stream } from "effect"`
+    : `import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"`}
 import { ChatRequest, Client, Message } from "aleph-alpha-client"
 const request = new ChatRequest({ model: "llama-3.1-8b-instruct", messages: [new Message({ role: "user", content: "Hi" })] })
 const program = Effect.gen(function*() {
@@ -97,7 +105,9 @@ const program = Effect.gen(function*() {
   return response.message.content
 })
 export const main = () => Effect.runPromise(program.pipe(Effect.provide(Client.layerConfig().pipe(Layer.provide(FetchHttpClient.layer)))))
-`,
+`
+  const programs = {
+    Client: clientProgram(false),
     AsyncClient: `import { AsyncClient, ChatRequest, Message } from "aleph-alpha-client"
 const request = new ChatRequest({ model: "llama-3.1-8b-instruct", messages: [new Message({ role: "user", content: "Hi" })] })
 export const main = async (token, host) => {
@@ -118,7 +128,6 @@ export const main = async (token, host) => {
       write: false,
       metafile: true,
       logLevel: "silent",
-      external: process.env.SIZE_EXTERNAL_NODE === "1" ? ["node:*", "@effect/platform-node", "@effect/platform-node/*", "undici"] : [],
       absWorkingDir: project
     })
     const inputs = Object.keys(result.metafile.inputs)
@@ -143,8 +152,14 @@ export const main = async (token, host) => {
     )
   }
 
+  const barrel = await bundle("Client", clientProgram(true))
+  console.log(
+    `     (the same Client program importing through the barrels "effect" and "@effect/platform": ` +
+      `${(zlib.gzipSync(barrel.code, { level: 9 }).length / 1024).toFixed(1)} KB gzip)`
+  )
+
   // 3. no Node-only module behind the entries meant for every runtime
-  for (const entry of ["aleph-alpha-client", "aleph-alpha-client/ai", "aleph-alpha-client/testing"]) {
+  for (const entry of ["aleph-alpha-client", "aleph-alpha-client/ai", "aleph-alpha-client/testing", "aleph-alpha-client/template", "aleph-alpha-client/tokenizer"]) {
     let reached
     try {
       const { inputs } = await bundle(entry, `export * from ${JSON.stringify(entry)}`)

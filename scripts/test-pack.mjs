@@ -1,9 +1,11 @@
 // `npm run test:pack`: the published tarball works in fresh projects. Packs the package (its
 // `prepack` script builds it),
 // installs the tarball (its dependencies from the registry) into a fresh ESM project and a
-// fresh CommonJS project, and in each imports ".", "./testing" and "./ai", starts the fake
-// server on loopback, and makes a completion and a streamed chat through AsyncClient and
-// through Client. Also prints the tarball size and the install size.
+// fresh CommonJS project, and in each imports every entry point, starts the fake server on
+// loopback ("./testing/node"), and makes a completion and a streamed chat through AsyncClient
+// (its default transport, undici on Node) and through Client (over "./node"'s undici layer),
+// builds the model's tokenizer ("./tokenizer") and renders a template ("./template"). Also
+// prints the tarball size and the install size.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -23,20 +25,30 @@ console.log(`tarball: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KiB
 const peers = ["effect", "@effect/platform", "@effect/ai", "@effect/rpc", "@effect/experimental"]
   .map((name) => `${name}@${pkg.devDependencies[name]}`)
 
+const entries = {
+  AA: "aleph-alpha-client",
+  Node: "aleph-alpha-client/node",
+  Doc: "aleph-alpha-client/document",
+  Template: "aleph-alpha-client/template",
+  Tok: "aleph-alpha-client/tokenizer",
+  Testing: "aleph-alpha-client/testing",
+  TestingNode: "aleph-alpha-client/testing/node",
+  Ai: "aleph-alpha-client/ai"
+}
+
 const program = (kind) => {
-  const load = kind === "esm"
-    ? `import * as AA from "aleph-alpha-client"
-import * as Testing from "aleph-alpha-client/testing"
-import * as Ai from "aleph-alpha-client/ai"
-import { Effect, Layer, ManagedRuntime, Stream } from "effect"`
-    : `const AA = require("aleph-alpha-client")
-const Testing = require("aleph-alpha-client/testing")
-const Ai = require("aleph-alpha-client/ai")
-const { Effect, Layer, ManagedRuntime, Stream } = require("effect")`
+  const load = Object.entries(entries).map(([name, entry]) =>
+    kind === "esm" ? `import * as ${name} from "${entry}"` : `const ${name} = require("${entry}")`
+  ).join("\n") + "\n" + (kind === "esm"
+    ? `import { Effect, Layer, ManagedRuntime, Stream } from "effect"`
+    : `const { Effect, Layer, ManagedRuntime, Stream } = require("effect")`)
   return `${load}
 const { AsyncClient, ChatRequest, Client, CompletionRequest, Message, Prompt } = AA
-const { AlephAlphaTest, FakeServer, Loopback } = Testing
+const { FakeServer } = Testing
+const { Loopback } = TestingNode
 if (typeof Ai.AlephAlphaLanguageModel.layer !== "function") throw new Error("./ai did not load")
+if (typeof Doc.Document.fromText !== "function") throw new Error("./document did not load")
+if (typeof Node.UndiciHttpClient.layer !== "function" || typeof Node.AsyncFileLoaders.imageFromFile !== "function") throw new Error("./node did not load")
 
 const completion = new CompletionRequest({ prompt: Prompt.fromText("An apple a day"), maximumTokens: 5 })
 const chat = new ChatRequest({ model: "llama-3.1-8b-instruct", messages: [new Message({ role: "user", content: "hello there" })] })
@@ -47,12 +59,13 @@ const viaClient = Effect.gen(function* () {
   let text = ""
   yield* Stream.runForEach(client.chatWithStreaming(chat), (event) =>
     Effect.sync(() => { if (event._tag === "ChatStreamChunk") text += event.content }))
-  return [done.completions[0].completion, text]
+  const tokenizer = yield* Tok.tokenizer("luminous-base")
+  return [done.completions[0].completion, text, tokenizer.decode(tokenizer.encode("an apple").ids)]
 })
 
 const main = async () => {
-  const [completed, streamed] = await Effect.runPromise(Effect.provide(viaClient, AlephAlphaTest.layerLoopback()))
-  if (!completed || !streamed) throw new Error("Client returned nothing")
+  const [completed, streamed, decoded] = await Effect.runPromise(Effect.provide(viaClient, Loopback.layerClient()))
+  if (!completed || !streamed || decoded !== "an apple") throw new Error("Client returned nothing")
   const runtime = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer())))
   const { url: host } = await runtime.runPromise(Loopback.Loopback)
   const client = new AsyncClient({ token: "pack-test", host })
@@ -62,6 +75,9 @@ const main = async () => {
   await client.close()
   await runtime.dispose()
   if (!answer.completions[0].completion || !text) throw new Error("AsyncClient returned nothing")
+  const template = await Template.promptTemplate("Hello {{ name }}")
+  const prompt = await Template.renderPromptTemplate(template, { name: "apple" })
+  if (prompt.items[0].text !== "Hello apple") throw new Error("./template did not render")
   console.log("${kind}: ok")
 }
 main().catch((error) => { console.error(error); process.exit(1) })
@@ -81,7 +97,7 @@ for (const kind of ["esm", "cjs"]) {
   process.stdout.write(run(process.execPath, [file], dir))
   if (kind === "esm") {
     const size = run("du", ["-sk", path.join(dir, "node_modules")]).split("\t")[0]
-    console.log(`install size (with effect, @effect/platform, @effect/ai and every dependency): ${(Number(size) / 1024).toFixed(1)} MiB`)
+    console.log(`install size (with effect, @effect/platform, @effect/ai and every dependency, without the optional mammoth): ${(Number(size) / 1024).toFixed(1)} MiB`)
   }
 }
 fs.rmSync(work, { recursive: true, force: true })

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import {
   AbortError,
-  AsyncClient,
+  AsyncClient as PortableAsyncClient,
   AsyncLoaders,
   BatchSemanticEmbeddingRequest,
   type ClientService,
@@ -31,7 +31,14 @@ import {
   QuotaError,
   ValidationError
 } from "../src/index.js"
-import { FakeServer, Fault, Loopback } from "../src/testing/index.js"
+import { documentFromDocxBytes } from "../src/document/index.js"
+// the build Node loads ("node" export condition): undici by default
+import { AsyncClient } from "../src/index.node.js"
+import { AsyncFileLoaders } from "../src/node/index.js"
+import { promptTemplate, renderPromptTemplate } from "../src/template/index.js"
+import { FakeServer, Fault } from "../src/testing/index.js"
+import { asyncTokenizer } from "../src/tokenizer/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 // one fake server on 127.0.0.1 for the file, driven from Promise code as a user would
 const server = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer())))
@@ -104,7 +111,7 @@ describe("AsyncClient", () => {
     const tokens = await client.tokenize(new TokenizationRequest({ prompt: "hello world", tokens: true, tokenIds: true }), "luminous-base")
     const text = await client.detokenize(new DetokenizationRequest({ tokenIds: tokens.tokenIds! }), "luminous-base")
     expect(text.result.trim()).toBe("hello world")
-    const tokenizer = await client.tokenizer("luminous-base")
+    const tokenizer = await asyncTokenizer(client, "luminous-base")
     expect(tokenizer.decode(tokenizer.encode("hello world").ids).trim()).toBe("hello world")
 
     const translation = await client.translate(
@@ -236,6 +243,36 @@ describe("AsyncClient", () => {
     expect(await custom.getVersion()).toBe("1.19.0")
     expect(calls).toBe(1)
   })
+
+  // fetch sends `sec-fetch-mode: cors` on every request, undici's Agent.request sends nothing of the kind
+  const transportOf = async (client: PortableAsyncClient) => {
+    await fake((s) => s.reset)
+    await client.getVersion()
+    const [request] = await fake((s) => s.requests)
+    return request?.headers["sec-fetch-mode"] === undefined ? "undici" : "fetch"
+  }
+
+  it("defaults to undici in the Node build and to fetch in the portable build, on Bun and on Deno", async () => {
+    const options = { token: "t", host: `${url}/v1` }
+    expect(AsyncClient).not.toBe(PortableAsyncClient)
+    await using node = new AsyncClient(options)
+    expect(node).toBeInstanceOf(PortableAsyncClient)
+    expect(await transportOf(node)).toBe("undici")
+    await using portable = new PortableAsyncClient(options)
+    expect(await transportOf(portable)).toBe("fetch")
+    expect(() => new PortableAsyncClient({ ...options, transport: "undici" })).toThrow(/undici transport runs on Node only/)
+    for (const runtime of ["Bun", "Deno"]) {
+      const global = globalThis as Record<string, unknown>
+      global[runtime] = {}
+      try {
+        await using client = new AsyncClient(options)
+        expect(await transportOf(client)).toBe("fetch")
+        if (runtime === "Bun") expect(() => new AsyncClient({ ...options, transport: "undici" })).toThrow(ValidationError)
+      } finally {
+        delete global[runtime]
+      }
+    }
+  })
 })
 
 describe("AsyncLoaders", () => {
@@ -264,17 +301,17 @@ describe("AsyncLoaders", () => {
     const dir = await mkdtemp(join(tmpdir(), "aa-loaders-"))
     const file = join(dir, "pixel.png")
     await writeFile(file, png)
-    const image = await AsyncLoaders.imageFromFile(file)
+    const image = await AsyncFileLoaders.imageFromFile(file)
     expect(image).toBeInstanceOf(Image)
     expect(await AsyncLoaders.imageDimensions(image)).toMatchObject({ width: 1, height: 1 })
-    expect(await AsyncLoaders.base64FromFile(file)).toBe(png.toString("base64"))
+    expect(await AsyncFileLoaders.base64FromFile(file)).toBe(png.toString("base64"))
+    expect((await AsyncFileLoaders.imageFromSource(file)).base64).toBe(png.toString("base64"))
     expect((await AsyncLoaders.imageFromBytes(png)).base64).toBe(png.toString("base64"))
-    await expect(AsyncLoaders.imageFromFile(join(dir, "missing.png"))).rejects.toBeInstanceOf(MediaError)
-    await writeFile(join(dir, "not-a.docx"), "plain text")
-    await expect(AsyncLoaders.documentFromDocxFile(join(dir, "not-a.docx"))).rejects.toBeInstanceOf(MediaError)
-    const template = await AsyncLoaders.promptTemplate("Look: {{ image }} {% for w in words %}{{ w | upcase }} {% endfor %}")
-    const rendered = await AsyncLoaders.renderPromptTemplate(template, { image: template.placeholder(image), words: ["a", "b"] })
+    await expect(AsyncFileLoaders.imageFromFile(join(dir, "missing.png"))).rejects.toBeInstanceOf(MediaError)
+    await expect(documentFromDocxBytes(new TextEncoder().encode("plain text"))).rejects.toBeInstanceOf(MediaError)
+    const template = await promptTemplate("Look: {{ image }} {% for w in words %}{{ w | upcase }} {% endfor %}")
+    const rendered = await renderPromptTemplate(template, { image: template.placeholder(image), words: ["a", "b"] })
     expect(rendered.items.map((item) => item.type)).toEqual(["text", "image", "text"])
-    await expect(AsyncLoaders.promptTemplate("{% for %}")).rejects.toBeInstanceOf(ValidationError)
+    await expect(promptTemplate("{% for %}")).rejects.toBeInstanceOf(ValidationError)
   })
 })

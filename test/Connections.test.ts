@@ -3,7 +3,8 @@ import { Effect, Fiber, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { ChatRequest, Client, Message } from "../src/index.js"
-import { AlephAlphaTest, FakeServer, Fault, Loopback } from "../src/testing/index.js"
+import { FakeServer, Fault } from "../src/testing/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 const request = new ChatRequest({
   model: "llama-3.1-8b-instruct",
@@ -21,7 +22,7 @@ const noOpenConnections = Effect.gen(function*() {
   return yield* server.openConnections
 })
 
-const loopback = AlephAlphaTest.layerLoopback({ client: { totalRetries: 0 } })
+const loopback = Loopback.layerClient({ client: { totalRetries: 0 } })
 
 describe("connections over a real socket", () => {
   it.live("interrupting a stream after its first event closes the connection", () =>
@@ -74,7 +75,7 @@ describe("connections over a real socket", () => {
       const response = yield* client.chat(request)
       expect(response.message.content.length).toBeGreaterThan(0)
       expect((yield* fake.requests).length).toBe(2)
-    }).pipe(Effect.provide(AlephAlphaTest.layerLoopback())))
+    }).pipe(Effect.provide(Loopback.layerClient())))
 
   it("nothing keeps the process alive after a stream is interrupted", async () => {
     const script = fileURLToPath(new URL("./fixtures/interrupt-and-exit.ts", import.meta.url))

@@ -1,4 +1,3 @@
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Docx from "docx"
 import * as Effect from "effect/Effect"
@@ -6,7 +5,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { deflateSync } from "node:zlib"
-import { Document, Image, MediaError, Prompt, Text, Tokens } from "../src/index.js"
+import { Image, MediaError, Prompt, Text, Tokens } from "../src/index.js"
+import { NodeFileSystem } from "../src/node/index.js"
+import { Document } from "../src/document/index.js"
 
 // A small valid PNG, generated here (zlib-compressed RGB scanlines).
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -98,7 +99,7 @@ describe("Document.fromDocxFile", () => {
       expect((text as Text).text).toBe(
         "A Title\n\nFirst paragraph, bold\n\nSecond paragraph: 1 < 2 & \"quotes\"\n\nThird paragraph"
       )
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("turns an embedded image into an Image item between the texts around it", () =>
     Effect.gen(function*() {
@@ -110,13 +111,13 @@ describe("Document.fromDocxFile", () => {
       const image = items[1] as Image
       expect(image.base64).toBe(png.toString("base64"))
       expect(yield* image.dimensions()).toEqual({ width: 4, height: 3, type: "png" })
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("serialises to the Python wire form {docx: base64 of the file}", () =>
     Effect.gen(function*() {
       const document = yield* Document.fromDocxFile(docxPath)
       expect(document.toJSON()).toEqual({ docx: docxBytes.toString("base64") })
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("fails with a MediaError naming a file that is not a docx", () =>
     Effect.gen(function*() {
@@ -125,7 +126,7 @@ describe("Document.fromDocxFile", () => {
       expect(error).toBeInstanceOf(MediaError)
       expect(error.source).toBe(path)
       expect(error.message).toMatch(/docx/)
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("fails with a MediaError naming a missing file", () =>
     Effect.gen(function*() {
@@ -133,7 +134,7 @@ describe("Document.fromDocxFile", () => {
       const error = yield* Effect.flip(Document.fromDocxFile(path))
       expect(error).toBeInstanceOf(MediaError)
       expect(error.source).toBe(path)
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 })
 
 describe("Document.fromDocxBytes", () => {

@@ -16,7 +16,8 @@ import * as TestClock from "effect/TestClock"
 import * as FakeServer from "../src/testing/FakeServer.js"
 import * as Fault from "../src/testing/Fault.js"
 import * as InMemory from "../src/testing/InMemory.js"
-import * as Loopback from "../src/testing/Loopback.js"
+import { UndiciHttpClient } from "../src/node/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -636,10 +637,9 @@ describe("FakeServer in memory", () => {
 // loopback
 // ---------------------------------------------------------------------------------------------
 
-/** The platform's undici `HttpClient`, alive (its connections open) until the scope closes. */
+/** The undici `HttpClient`, alive (its connections open) until the scope closes. */
 const undici = Effect.gen(function*() {
-  const NodeHttpClient = yield* Effect.promise(() => import("@effect/platform-node/NodeHttpClient"))
-  const context = yield* Layer.build(NodeHttpClient.layerUndici)
+  const context = yield* Layer.build(UndiciHttpClient.layer())
   return Context.get(context, HttpClient.HttpClient)
 })
 

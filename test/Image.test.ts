@@ -1,7 +1,6 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,6 +21,7 @@ import {
   Prompt,
   ValidationError
 } from "../src/index.js"
+import { NodeFileSystem } from "../src/node/index.js"
 
 // ---------------------------------------------------------------------------------------------
 // images generated here: a real PNG (zlib-compressed RGB scanlines) and a JPEG header
@@ -217,7 +217,7 @@ describe("Image.fromFile", () => {
       expect(image.base64).toBe(base64(png))
       expect(image.cropping).toBeUndefined()
       expect(yield* loadBase64FromFile(join(dir, "picture.png"))).toBe(base64(png))
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("adds x, y and size with fromFileWithCropping", () =>
     Effect.gen(function*() {
@@ -226,13 +226,13 @@ describe("Image.fromFile", () => {
       expect(JSON.stringify(Prompt.fromImage(image))).toBe(
         JSON.stringify([{ type: "image", data: base64(png), x: 1, y: 0, size: 2, controls: [] }])
       )
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("rejects an invalid crop with a ValidationError", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Image.fromFileWithCropping(join(dir, "picture.png"), 0, 0, 0))
       expect(error).toBeInstanceOf(ValidationError)
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("fails with a MediaError naming a missing file", () =>
     Effect.gen(function*() {
@@ -240,7 +240,7 @@ describe("Image.fromFile", () => {
       const error = yield* Effect.flip(Image.fromFile(path))
       expect(error).toBeInstanceOf(MediaError)
       expect((error as MediaError).source).toBe(path)
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("fails with a MediaError naming a file that is not an image", () =>
     Effect.gen(function*() {
@@ -248,7 +248,7 @@ describe("Image.fromFile", () => {
       const error = yield* Effect.flip(loadBase64FromFile(path))
       expect(error).toBeInstanceOf(MediaError)
       expect(error.source).toBe(path)
-    }).pipe(Effect.provide(NodeFileSystem.layer)))
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile)))
 
   it.effect("dispatches fromImageSource on paths, file URLs, URLs and bytes", () =>
     Effect.gen(function*() {
@@ -257,7 +257,7 @@ describe("Image.fromFile", () => {
       const fromUrl = yield* Image.fromImageSource(`${baseUrl}/image.png`)
       const fromBytes = yield* Image.fromImageSource(png)
       for (const image of [fromPath, fromFileUrl, fromUrl, fromBytes]) expect(image.base64).toBe(base64(png))
-    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, FetchHttpClient.layer))))
+    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layerReadFile, FetchHttpClient.layer))))
 })
 
 describe("Image.fromUrl", () => {

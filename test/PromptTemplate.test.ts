@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { Image, Prompt, PromptTemplate, Text, Tokens, ValidationError } from "../src/index.js"
+import { Image, Prompt, Text, Tokens, ValidationError } from "../src/index.js"
+import { PromptTemplate } from "../src/template/index.js"
 
 const image = new Image({ base64: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC" })
 const tokens = Tokens.fromTokenIds([49222, 2998])

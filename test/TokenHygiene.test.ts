@@ -2,7 +2,8 @@ import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, Redacted } from "effect"
-import { AlephAlphaHttp, Client } from "../src/index.js"
+import { Client } from "../src/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 const token = "tok-UNMISTAKABLE-8c1f2e9d"
 
@@ -39,7 +40,7 @@ describe("the token", () => {
       const options = { token: Redacted.make(token), totalRetries: 0, requestTimeout: "2 seconds" } as const
       const scenarios = [
         // a real socket refusing the connection, through both real transports
-        Client.layer({ ...options, host: "http://127.0.0.1:1" }).pipe(Layer.provide(AlephAlphaHttp.layerUndici())),
+        Client.layer({ ...options, host: "http://127.0.0.1:1" }).pipe(Layer.provide(UndiciHttpClient.layer())),
         Client.layer({ ...options, host: "http://127.0.0.1:1/v1" }).pipe(Layer.provide(FetchHttpClient.layer)),
         Client.layer({ ...options, host: "https://api.test" }).pipe(
           Layer.provide(answering(401, JSON.stringify({ error: "token invalid", code: "UNAUTHENTICATED" })))

@@ -5,10 +5,10 @@ import {
   DetokenizationRequest,
   DetokenizationResponse,
   TokenizationRequest,
-  TokenizationResponse,
-  tokenizerFromJson
+  TokenizationResponse
 } from "../src/index.js"
 import { AlephAlphaTest, FakeServer } from "../src/testing/index.js"
+import { tokenizer as loadTokenizer, tokenizerFromJson } from "../src/tokenizer/index.js"
 
 const model = "luminous-base"
 
@@ -77,7 +77,7 @@ describe("tokenizer", () => {
   it.effect("fetches the model's tokenizer and encodes and decodes a sentence offline, as tokenize does", () =>
     Effect.gen(function*() {
       const client = yield* Client
-      const tokenizer = yield* client.tokenizer(model)
+      const tokenizer = yield* loadTokenizer(model)
       const [download] = yield* requests
       expect(download).toMatchObject({ method: "GET", path: `/v1/models/${model}/tokenizer`, body: undefined })
 
@@ -97,8 +97,7 @@ describe("tokenizer", () => {
 
   it.effect("builds the tokenizer a test serves", () =>
     Effect.gen(function*() {
-      const client = yield* Client
-      const tokenizer = yield* client.tokenizer(model)
+      const tokenizer = yield* loadTokenizer(model)
       expect(tokenizer.encode("abcab").tokens).toEqual(["abc", "ab"])
       expect(tokenizer.encode("abcab").ids).toEqual([4, 3])
       expect(tokenizer.decode([3, 2, 4])).toBe("abcabc")
@@ -119,8 +118,7 @@ describe("tokenizer", () => {
 
   it.effect("a tokenizer document that cannot be built is a DecodeError", () =>
     Effect.gen(function*() {
-      const client = yield* Client
-      const error = yield* Effect.flip(client.tokenizer(model))
+      const error = yield* Effect.flip(loadTokenizer(model))
       expect(error._tag).toBe("DecodeError")
       expect(error.message).toContain("The tokenizer could not be built")
       const notJson = yield* Effect.flip(tokenizerFromJson("{"))
@@ -131,10 +129,17 @@ describe("tokenizer", () => {
   it.effect("an unknown model is a NotFoundError and an empty name a ValidationError", () =>
     Effect.gen(function*() {
       const client = yield* Client
-      const error = yield* Effect.flip(client.tokenizer("no-such-model"))
+      const error = yield* Effect.flip(client.tokenizerJson("no-such-model"))
       expect(error).toMatchObject({ _tag: "NotFoundError", status: 404, code: "UNKNOWN_MODEL" })
-      const empty = yield* Effect.flip(client.tokenizer(""))
+      const empty = yield* Effect.flip(loadTokenizer(""))
       expect(empty).toMatchObject({ _tag: "ValidationError", path: "model" })
       expect(yield* requests).toHaveLength(1)
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("tokenizerJson is the document the server serves, as text", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const json = yield* client.tokenizerJson(model)
+      expect(JSON.parse(json)).toMatchObject({ model: { type: "BPE" } })
     }).pipe(Effect.provide(AlephAlphaTest.layer())))
 })

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { AlephAlphaHttp } from "../src/index.js"
+import { UndiciHttpClient } from "../src/node/index.js"
 
 /** A loopback server for one test; `handle` answers every request. */
 const server = (handle: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void) =>
@@ -32,7 +32,7 @@ const server = (handle: (request: http.IncomingMessage, body: string, response: 
       )
   )
 
-const transport = AlephAlphaHttp.layerUndici()
+const transport = UndiciHttpClient.layer()
 
 describe("the undici transport as a platform HttpClient", () => {
   it.scopedLive("reads a body once: every read of text gives the same text, json parses it", () =>

@@ -1,6 +1,7 @@
 // Generated from README.md by test/Examples.test.ts (`npx vitest run -u test/Examples.test.ts`).
 import { Effect, Layer, Redacted, Schedule } from "effect"
-import { AlephAlphaHttp, Client, retrySchedule, withRetryAfter } from "../../src/index.js"
+import { Client, retrySchedule, withRetryAfter } from "../../src/index.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
 
 const token = Redacted.make(process.env.ALEPH_ALPHA_TOKEN ?? "")
 
@@ -15,7 +16,7 @@ export const fixed = Client.layer({
   token,
   requestTimeout: "30 seconds",
   retrySchedule: withRetryAfter(Schedule.spaced("2 seconds").pipe(Schedule.intersect(Schedule.recurs(5))))
-}).pipe(Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 10, verifySsl: true })))
+}).pipe(Layer.provide(UndiciHttpClient.layer({ connectionLimit: 10, verifySsl: true })))
 
 // no retries at all
 export const once = Client.layer({ token, totalRetries: 0 })

@@ -35,7 +35,7 @@ const loadMammoth = (source: string): Effect.Effect<Mammoth, MediaError> =>
       ),
     catch: (cause) => {
       mammothModule = undefined
-      return new MediaError({ source, message: "Could not load the mammoth package to read the docx", cause })
+      return new MediaError({ source, message: "Could not load the mammoth package to read the docx: it is an optional peer dependency, install it with `npm install mammoth`", cause })
     }
   })
 
@@ -116,7 +116,7 @@ const docxToPrompt = (bytes: Uint8Array, source: string): Effect.Effect<Prompt, 
       images.push(undefined)
       try {
         const data = new Uint8Array(await image.readAsArrayBuffer())
-        // Only images the API can take (those image-size recognises); EMF/WMF drawings are skipped.
+        // Only images the API can take (PNG, JPEG, GIF, WebP, BMP); EMF/WMF drawings are skipped.
         const checked = await Effect.runPromise(Effect.either(ImageSource.checkImage(data)))
         if (checked._tag === "Right") images[index] = new Image({ base64: ImageSource.encodeBase64(data) })
       } catch {

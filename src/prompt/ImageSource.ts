@@ -1,7 +1,7 @@
 /**
  * Loading media for prompts: files through the platform `FileSystem`, URLs through a bare
- * `HttpClient`, and the checks every loader shares (the bytes must be an image the
- * `image-size` package recognises, a URL body is capped in size).
+ * `HttpClient`, and the checks every loader shares (the bytes must be a PNG, JPEG, GIF, WebP or
+ * BMP image whose header gives its size, a URL body is capped in size).
  *
  * `Image.fromFile`, `Image.fromUrl`, … (in `schema/Prompt.ts`) and `Document.fromDocxFile`
  * delegate here. The public utilities are {@link loadBase64FromFile} and
@@ -26,8 +26,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Stream from "effect/Stream"
-import type * as ImageSizeModule from "image-size"
 import { MediaError } from "../errors/AlephAlphaError.js"
+import { readImageHeader } from "./ImageHeader.js"
 
 /** The default cap on a body fetched from a URL: 20 MiB. */
 export const DEFAULT_MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -47,45 +47,30 @@ export interface UrlLoadOptions {
 export interface ImageDimensions {
   readonly width: number
   readonly height: number
-  /** The format `image-size` detected (`"png"`, `"jpg"`, `"webp"`, …). */
+  /** The format: `"png"`, `"jpg"`, `"gif"`, `"webp"` or `"bmp"`. */
   readonly type: string
 }
 
 const messageOf = (u: unknown): string => u instanceof Error ? u.message : String(u)
 
-// image-size is loaded when an image is first checked, not at import (it costs ~40 ms cold)
-let imageSizeModule: Promise<typeof ImageSizeModule> | undefined
-const loadImageSize = Effect.map(
-  Effect.promise(() => imageSizeModule ??= import("image-size")),
-  (module) => module.imageSize
-)
-
 /** A short description of in-memory bytes, used as a `MediaError` source. */
 export const describeBytes = (bytes: Uint8Array): string => `<${bytes.length} bytes>`
 
 /**
- * Reads the header of `bytes` and returns the image's dimensions; bytes that are not an image
- * `image-size` recognises fail with a `MediaError` naming `source`.
+ * Reads the header of `bytes` and returns the image's dimensions; bytes that are not a PNG,
+ * JPEG, GIF, WebP or BMP image with a width and height fail with a `MediaError` naming `source`.
  */
 export const imageDimensions = (
   bytes: Uint8Array,
   source: string = describeBytes(bytes)
-): Effect.Effect<ImageDimensions, MediaError> =>
-  Effect.flatMap(loadImageSize, (imageSize) => {
-    try {
-      const result = imageSize(bytes)
-      const { height, type, width } = result
-      if (
-        typeof width === "number" && typeof height === "number" && width > 0 && height > 0 &&
-        typeof type === "string"
-      ) {
-        return Effect.succeed({ width, height, type })
-      }
-      return Effect.fail(new MediaError({ source, message: "Not an image: its header has no width and height" }))
-    } catch (cause) {
-      return Effect.fail(new MediaError({ source, message: `Not an image (${messageOf(cause)})`, cause }))
-    }
-  })
+): Effect.Effect<ImageDimensions, MediaError> => {
+  const header = readImageHeader(bytes)
+  if (typeof header === "string") return Effect.fail(new MediaError({ source, message: `Not an image: ${header}` }))
+  if (header.width === 0 || header.height === 0) {
+    return Effect.fail(new MediaError({ source, message: "Not an image: its header has no width and height" }))
+  }
+  return Effect.succeed(header)
+}
 
 /** Succeeds with `bytes` when they are an image, else fails with a `MediaError` naming `source`. */
 export const checkImage = (

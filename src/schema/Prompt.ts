@@ -147,7 +147,7 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
   controls: Schema.optionalWith(Schema.Array(ImageControl), { default: () => [] })
 }) {
   /**
-   * Width and height of the whole image in pixels, read from its header with `image-size`
+   * Width and height of the whole image in pixels, read from its header (PNG, JPEG, GIF, WebP, BMP)
    * (EXIF orientation is not applied, as in the Python client). Fails with a `MediaError` when
    * the data is not a recognisable image.
    */

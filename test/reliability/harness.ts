@@ -27,8 +27,10 @@ import {
   Tracer
 } from "effect"
 import type { AlephAlphaError, AlephAlphaHttpOptions, ClientService } from "../../src/index.js"
-import { AlephAlphaHttp, Client } from "../../src/index.js"
-import { FakeServer, InMemory, Loopback } from "../../src/testing/index.js"
+import { Client } from "../../src/index.js"
+import { FakeServer, InMemory } from "../../src/testing/index.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
+import { Loopback } from "../../src/testing/node/index.js"
 import type * as Net from "node:net"
 
 /** The distinctive token every case runs with. */
@@ -398,7 +400,7 @@ export const loopback = (
     const clientScope = yield* Scope.fork(yield* Effect.scope, { _tag: "Sequential" })
     const layer = Client.layer({ token, host: `${server.url}/v1`, ...options.client }).pipe(
       Layer.provide(recordingAttempts(attempts)),
-      Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: options.connectionLimit ?? 8 }))
+      Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit ?? 8 }))
     )
     const context = yield* Effect.orDie(Layer.buildWithScope(layer, clientScope))
     return {

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { AlephAlphaHttp, Image } from "../../src/index.js"
+import { Image } from "../../src/index.js"
 import { failureOf, observed, SECRET, settle, valueOf } from "./harness.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
 
 // a 1×1 GIF
 const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64")
@@ -81,7 +82,7 @@ const credentialedClient = Layer.effect(
     HttpClient.HttpClient,
     HttpClient.mapRequest(HttpClientRequest.bearerToken(SECRET))
   )
-).pipe(Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit: 4 })))
+).pipe(Layer.provide(UndiciHttpClient.layer({ connectionLimit: 4 })))
 
 const cases: ReadonlyArray<readonly [path: string, message: RegExp, minMillis: number]> = [
   ["/slow-headers", /Timed out/, 290],

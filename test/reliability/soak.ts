@@ -24,7 +24,9 @@ import {
   TokenizationRequest
 } from "../../src/index.js"
 import { AlephAlphaHttp } from "../../src/index.js"
-import { FakeServer, Fault, Loopback } from "../../src/testing/index.js"
+import { FakeServer, Fault } from "../../src/testing/index.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
+import { Loopback } from "../../src/testing/node/index.js"
 
 const token = Redacted.make("tok-SOAK-3b8f0e41")
 
@@ -178,7 +180,7 @@ const program = Effect.gen(function*() {
     streamIdleTimeout: "1 second",
     // the default policy scaled down: 2 ms, 4 ms, 8 ms (jittered), 3 retries
     retrySchedule: retrySchedule({ totalRetries: 3, initialDelay: "2 millis", maxDelay: "20 millis" })
-  }).pipe(Layer.provide(AlephAlphaHttp.layerUndici({ connectionLimit })))
+  }).pipe(Layer.provide(UndiciHttpClient.layer({ connectionLimit })))
   const client = Context.get(yield* Layer.buildWithScope(layer, clientScope), Client)
 
   // fault-free answers

@@ -5,7 +5,6 @@
  * (images loaded from the fixture files, a tool answer fed back into the history). Each result
  * is then checked against what the recording's test asserted (`intent`).
  */
-import { NodeFileSystem } from "@effect/platform-node"
 import { expect } from "@effect/vitest"
 import { Chunk, Effect, Schema, Stream } from "effect"
 import * as path from "node:path"
@@ -48,6 +47,7 @@ import {
   Text
 } from "../../src/index.js"
 import type { Cassette, Interaction } from "./Cassettes.js"
+import { NodeFileSystem } from "../../src/node/index.js"
 
 export interface Context {
   readonly client: ClientService
@@ -204,7 +204,7 @@ const special: Readonly<Record<string, Driver>> = {
           ),
           (response) => ({ interaction: context.cassette.interactions[i]!, response })
         ))
-    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.catchTag("MediaError", Effect.die)),
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile), Effect.catchTag("MediaError", Effect.die)),
 
   // the image is read from the fixture file, as the Python test did
   "test_explanation/test_explanation_auto_granularity": (context) =>
@@ -223,7 +223,7 @@ const special: Readonly<Record<string, Driver>> = {
       // and the Python helper that turns image scores into pixels works on the answer
       const inPixels = yield* response.withImagePromptItemsInPixels(request.prompt)
       return [{ interaction: interaction!, response }, { interaction: interaction!, response: inPixels }]
-    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.catchTag("MediaError", Effect.die)),
+    }).pipe(Effect.provide(NodeFileSystem.layerReadFile), Effect.catchTag("MediaError", Effect.die)),
 
   // the concept's id comes from the creation answer and goes into the second chat
   "test_chat/test_steering_chat": (context) =>

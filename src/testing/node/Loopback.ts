@@ -95,10 +95,12 @@ const serve = (handler: Handler, incoming: NodeHttp.IncomingMessage, outgoing: N
       Effect.async<never>((resume) => {
         if (socket.destroyed) return resume(Effect.interrupt)
         socket.once("close", () => resume(Effect.interrupt))
-        // Node corks response writes until the next tick and `destroy()` discards unsent
-        // data: `destroySoon()` flushes what was written (headers, part of the body), then
-        // closes the socket, so the client sees the partial answer and then the lost connection
-        socket.destroySoon()
+        // The answer's bytes read before the drop are written in the promise jobs that follow
+        // (see `respond`), so the drop waits for them to run (`setImmediate`); `destroy()`
+        // would discard unsent data: `destroySoon()` flushes what was written (headers, part
+        // of the body), then closes the socket, so the client sees the partial answer and
+        // then the lost connection
+        setImmediate(() => socket.destroySoon())
       })
   }
   // a client that lets go (or a dropped socket) interrupts the app
@@ -134,6 +136,7 @@ const respond = async (response: Response, outgoing: NodeHttp.ServerResponse): P
     headers[name] = name === "set-cookie" ? response.headers.getSetCookie() : value
   })
   outgoing.writeHead(response.status, headers)
+  outgoing.flushHeaders()
   if (response.body === null) return void outgoing.end()
   const reader = response.body.getReader()
   outgoing.once("close", () => reader.cancel().catch(ignore))
