@@ -202,8 +202,7 @@ const typescriptBlocks = (markdown: string): ReadonlyArray<Block> => {
 // the package's own name, as a user imports it, resolves to the sources here
 const pointAtSources = (code: string) =>
   code
-    .replaceAll("from \"aleph-alpha-client/testing\"", "from \"../../src/testing/index.js\"")
-    .replaceAll("from \"aleph-alpha-client/ai\"", "from \"../../src/ai/index.js\"")
+    .replace(/from "aleph-alpha-client\/([a-z/]+)"/g, "from \"../../src/$1/index.js\"")
     .replaceAll("from \"aleph-alpha-client\"", "from \"../../src/index.js\"")
 
 describe("README.md", () => {

@@ -10,5 +10,5 @@ export const AlephAlpha = Client.layer({
   requestTimeout: "60 seconds"
 }).pipe(Layer.provide(UndiciHttpClient.layer({ connectionLimit: 20 })))
 
-// in browsers, Deno and Bun, or anywhere else fetch works:
+// in browsers, Deno, Bun and workers, or anywhere else fetch works:
 export const AlephAlphaFetch = Client.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
