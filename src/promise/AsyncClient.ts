@@ -1,6 +1,7 @@
 /**
  * `AsyncClient`: the whole API with `Promise`s and `AsyncIterable`s, for code outside Effect.
- * One `ManagedRuntime` per client holds the transport (undici by default) and its connections.
+ * One `ManagedRuntime` per client holds the transport (by default undici on Node, fetch
+ * elsewhere) and its connections.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"

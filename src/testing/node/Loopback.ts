@@ -18,8 +18,7 @@ import * as UndiciHttpClient from "../../node/UndiciHttpClient.js"
 import { Client, type Families } from "../../services/Client.js"
 import * as AlephAlphaTest from "../AlephAlphaTest.js"
 import { FakeConnection, type Service as ConnectionService } from "../FakeConnection.js"
-import * as FakeServerModule from "../FakeServer.js"
-import { FakeServer } from "../FakeServer.js"
+import * as FakeServer from "../FakeServer.js"
 
 /** A fake server listening on 127.0.0.1. */
 export interface LoopbackServer {
@@ -42,9 +41,9 @@ export interface ListenOptions {
  * Serves the current `FakeServer` on 127.0.0.1 until the scope closes; closing it also
  * destroys the connections still open, so nothing keeps the process alive.
  */
-export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServer, never, FakeServer | Scope.Scope> =>
+export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServer, never, FakeServer.FakeServer | Scope.Scope> =>
   Effect.gen(function*() {
-    const fake = yield* FakeServer
+    const fake = yield* FakeServer.FakeServer
     // the app reads its FakeConnection from the context each request brings
     const runtime = yield* Effect.runtime<never>() as Effect.Effect<Runtime.Runtime<FakeConnection>>
     const handler = HttpApp.toWebHandlerRuntime(runtime)(fake.app)
@@ -159,7 +158,7 @@ const ignore = () => {}
 export class Loopback extends Context.Tag("aleph-alpha-client/testing/Loopback")<Loopback, LoopbackServer>() {}
 
 /** Listens while the layer is alive. */
-export const layer = (options: ListenOptions = {}): Layer.Layer<Loopback, never, FakeServer> =>
+export const layer = (options: ListenOptions = {}): Layer.Layer<Loopback, never, FakeServer.FakeServer> =>
   Layer.scoped(Loopback, listen(options))
 
 /**
@@ -168,7 +167,7 @@ export const layer = (options: ListenOptions = {}): Layer.Layer<Loopback, never,
  */
 export const layerClient = (
   options: AlephAlphaTest.Options & { readonly connectionLimit?: number | undefined } = {}
-): Layer.Layer<Client | Families | FakeServer | Loopback, ValidationError> => {
+): Layer.Layer<Client | Families | FakeServer.FakeServer | Loopback, ValidationError> => {
   const client = Layer.unwrapEffect(
     Effect.map(Loopback, (server) =>
       Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1`, ...options.client }).pipe(
@@ -177,6 +176,6 @@ export const layerClient = (
   )
   return client.pipe(
     Layer.provideMerge(layer()),
-    Layer.provideMerge(FakeServerModule.layer(options.server))
+    Layer.provideMerge(FakeServer.layer(options.server))
   )
 }
