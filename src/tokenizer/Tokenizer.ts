@@ -5,7 +5,7 @@
  */
 import type * as HfTokenizers from "@huggingface/tokenizers"
 import * as Effect from "effect/Effect"
-import { type AlephAlphaError, DecodeError } from "../errors/AlephAlphaError.js"
+import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import type { AsyncClient, CallOptions } from "../promise/AsyncClient.js"
 import { Tokenization } from "../services/Tokenization.js"
 
@@ -63,7 +63,7 @@ export const tokenizerFromJson = (json: string | object): Effect.Effect<Tokenize
  * `tokenizerJson` of the `Tokenization` family) and builds a {@link Tokenizer} that encodes
  * and decodes offline. Not cached.
  */
-export const tokenizer = (model: string): Effect.Effect<Tokenizer, AlephAlphaError, Tokenization> =>
+export const tokenizer = (model: string): Effect.Effect<Tokenizer, ApiError, Tokenization> =>
   Effect.flatMap(Tokenization, (tokenization) => Effect.flatMap(tokenization.tokenizerJson(model), tokenizerFromJson))
 
 /** {@link tokenizer} for `AsyncClient`: rejects with the same errors. */

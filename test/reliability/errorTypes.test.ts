@@ -26,7 +26,6 @@ import type {
   CompletionsService,
   CompletionStreamEvent,
   DecodeError,
-  Document,
   EmbeddingsService,
   EvaluationsService,
   Explanation,
@@ -41,19 +40,21 @@ import type {
   MediaError,
   ModelsService,
   Prompt,
-  PromptTemplate,
   RerankingService,
   SteeringService,
   StructuredChatError,
   StructuredOutputError,
   TokenizationService,
-  tokenizerFromJson,
   TransportError,
   TranslationsService,
   ValidationError,
   VersionCheckError,
   VersionMismatchError
 } from "../../src/index.js"
+import type { Document } from "../../src/document/index.js"
+import type { UndiciHttpClient } from "../../src/node/index.js"
+import type { PromptTemplate } from "../../src/template/index.js"
+import type { tokenizer, tokenizerFromJson } from "../../src/tokenizer/index.js"
 
 /** The error channel of what a function returns: an `Effect` or a `Stream`. */
 type ErrorOf<F> = F extends (...args: any) => infer R
@@ -82,7 +83,7 @@ interface Expected {
   readonly evaluate: ApiError
   readonly tokenize: ApiError
   readonly detokenize: ApiError
-  readonly tokenizer: ApiError
+  readonly tokenizerJson: ApiError
   readonly translate: ApiError
   readonly rerank: ApiError
   readonly createSteeringConcept: ApiError
@@ -108,7 +109,7 @@ const methods: ReadonlyArray<keyof ClientService> = [
   "evaluate",
   "tokenize",
   "detokenize",
-  "tokenizer",
+  "tokenizerJson",
   "translate",
   "rerank",
   "createSteeringConcept"
@@ -190,10 +191,11 @@ describe("the family services", () => {
     expectTypeOf<ErrorOf<SteeringService["createSteeringConcept"]>>().toEqualTypeOf<ApiError>()
   })
 
-  it("Tokenization: tokenize, detokenize and tokenizer fail with ApiError", () => {
+  it("Tokenization: tokenize, detokenize, tokenizerJson and tokenizer fail with ApiError", () => {
     expectTypeOf<ErrorOf<TokenizationService["tokenize"]>>().toEqualTypeOf<ApiError>()
     expectTypeOf<ErrorOf<TokenizationService["detokenize"]>>().toEqualTypeOf<ApiError>()
-    expectTypeOf<ErrorOf<TokenizationService["tokenizer"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<TokenizationService["tokenizerJson"]>>().toEqualTypeOf<ApiError>()
+    expectTypeOf<ErrorOf<typeof tokenizer>>().toEqualTypeOf<ApiError>()
   })
 })
 
@@ -208,7 +210,7 @@ describe("the transport", () => {
   it("is built with a ValidationError for bad options only", () => {
     expectTypeOf<ErrorOf<typeof AlephAlphaHttp.make>>().toEqualTypeOf<ValidationError>()
     expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaHttp.layer>>>().toEqualTypeOf<ValidationError>()
-    expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaHttp.layerUndici>>>().toEqualTypeOf<ValidationError>()
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof UndiciHttpClient.layer>>>().toEqualTypeOf<ValidationError>()
   })
 })
 
@@ -288,7 +290,6 @@ describe("X.make", () => {
       | "Image"
       | "Cropping"
       | "Prompt"
-      | "PromptTemplate"
       | "TranslationRequest"
       | "SteeringConceptCreationRequest"
     >().toMatchTypeOf<keyof MakeErrors>()
