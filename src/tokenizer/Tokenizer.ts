@@ -37,10 +37,17 @@ const describe = (cause: unknown) => (cause instanceof Error ? cause.message : S
  */
 export const tokenizerFromJson = (json: string | object): Effect.Effect<Tokenizer, DecodeError> =>
   Effect.gen(function*() {
+    // JSON.parse quotes the text around the fault, which may be anything the server sent
+    // (the token, echoed): only the position is kept
     const document: unknown = typeof json === "string"
       ? yield* Effect.try({
         try: () => JSON.parse(json) as unknown,
-        catch: (cause) => new DecodeError({ message: `The tokenizer is not valid JSON: ${describe(cause)}`, cause })
+        catch: (cause) => {
+          const position = /position (\d+)/.exec(describe(cause))?.[1]
+          return new DecodeError({
+            message: `The tokenizer is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`
+          })
+        }
       })
       : json
     if (typeof document !== "object" || document === null || Array.isArray(document)) {

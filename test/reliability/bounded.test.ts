@@ -13,7 +13,6 @@ import * as http from "node:http"
 import type { AlephAlphaError, ClientService } from "../../src/index.js"
 import {
   AlephAlphaHttp,
-  AsyncClient,
   ChatRequest,
   Client,
   DecodeError,
@@ -22,7 +21,10 @@ import {
   ServerError,
   ValidationError
 } from "../../src/index.js"
+// the build Node loads ("node" export condition), whose AsyncClient has the undici transport
+import { AsyncClient } from "../../src/index.node.js"
 import { failureOf, listenOnLoopback, type OwnServer, valueOf } from "./harness.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
 
 const limit = 1024 * 1024
 /** What an oversized answer would send in all: far more than the limit and the socket buffers. */
@@ -177,7 +179,7 @@ interface Transport {
 }
 
 const transports: ReadonlyArray<Transport> = [
-  { name: "undici", layer: () => ({ layer: AlephAlphaHttp.layerUndici() }) },
+  { name: "undici", layer: () => ({ layer: UndiciHttpClient.layer() }) },
   {
     name: "fetch",
     layer: () => {
