@@ -14,7 +14,7 @@
  * client's own request hooks ran (so even a client that was wrapped to add the API token does
  * not send it to a third-party host), redirects are followed (at most 10), and the body is
  * capped ({@link DEFAULT_MAX_MEDIA_BYTES}, or `maxBytes`). Still, pass a *bare* client
- * (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`) rather than one carrying credentials
+ * (`FetchHttpClient.layer`, `UndiciHttpClient.layer`) rather than one carrying credentials
  * or cookies of your own.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
