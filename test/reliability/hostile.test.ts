@@ -285,7 +285,7 @@ const methods: ReadonlyArray<Method> = [
     tags: plainTags
   },
   { name: "detokenize", family: Tokenization, valid: [new DetokenizationRequest({ tokenIds: [1, 2] }), model], tags: plainTags },
-  { name: "tokenizer", family: Tokenization, valid: [model], tags: plainTags },
+  { name: "tokenizerJson", family: Tokenization, valid: [model], tags: plainTags },
   {
     name: "translate",
     family: Translations,
@@ -528,7 +528,7 @@ describe("the model argument", () => {
   it("is checked by every method that takes one: a ValidationError at model, nothing sent", async () => {
     const takesModel = methods.filter((method) => !["translate", "createSteeringConcept", "models", "getVersion", "validateVersion"].includes(method.name))
     for (const method of takesModel) {
-      const position = method.name === "tokenizer" ? 0 : method.name === "chatStructured" ? 2 : 1
+      const position = method.name === "tokenizerJson" ? 0 : method.name === "chatStructured" ? 2 : 1
       for (const value of bad) {
         // chat without a model argument takes request.model, which this request has not
         if (value === undefined && method.name === "batchSemanticEmbed") continue

@@ -13,8 +13,6 @@ import * as fc from "fast-check"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import {
-  AlephAlphaHttp,
-  AsyncClient,
   Client,
   type ClientService,
   CompletionRequest,
@@ -22,7 +20,11 @@ import {
   Prompt,
   UnexpectedStatusError
 } from "../../src/index.js"
-import { AlephAlphaTest, FakeServer, Fault, Loopback } from "../../src/testing/index.js"
+// the build Node loads ("node" export condition), whose AsyncClient has the undici transport
+import { AsyncClient } from "../../src/index.node.js"
+import { AlephAlphaTest, FakeServer, Fault } from "../../src/testing/index.js"
+import { UndiciHttpClient } from "../../src/node/index.js"
+import { Loopback } from "../../src/testing/node/index.js"
 
 const model = "luminous-base"
 const request = new CompletionRequest({ prompt: Prompt.fromText("an apple a day"), maximumTokens: 4 })
@@ -94,7 +96,7 @@ const expectRedirectError = (exit: Exit.Exit<unknown, unknown>, status: number, 
 
 describe.each([
   ["FetchHttpClient", () => FetchHttpClient.layer],
-  ["undici", () => AlephAlphaHttp.layerUndici()]
+  ["undici", () => UndiciHttpClient.layer()]
 ] as const)("over %s, API calls follow no redirect", (_, transport) => {
   let runtime: ManagedRuntime.ManagedRuntime<Client | HttpClient.HttpClient, unknown>
   beforeAll(() => {
@@ -214,7 +216,7 @@ describe("a model in a URL path", () => {
 
   it("that is \".\", \"..\" or empty is a ValidationError, and nothing is requested", async () => {
     for (const name of [".", "..", ""]) {
-      const exit = await runtime.runPromiseExit(Effect.flatMap(Client, (client) => client.tokenizer(name)))
+      const exit = await runtime.runPromiseExit(Effect.flatMap(Client, (client) => client.tokenizerJson(name)))
       expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "ValidationError", path: "model" })
     }
     expect(await requested()).toEqual([])
@@ -229,7 +231,7 @@ describe("a model in a URL path", () => {
         ).filter((name) => name !== "." && name !== ".." && !/[\u0000-\u001f\u007f-\u009f]/.test(name)),
         async (name) => {
           const before = (await requested()).length
-          await runtime.runPromiseExit(Effect.flatMap(Client, (client) => client.tokenizer(name)))
+          await runtime.runPromiseExit(Effect.flatMap(Client, (client) => client.tokenizerJson(name)))
           const sent = (await requested()).slice(before)
           expect(sent.length).toBe(1)
           const segments = sent[0]!.path.split("/")
