@@ -634,6 +634,99 @@ describe("FakeServer in memory", () => {
 })
 
 // ---------------------------------------------------------------------------------------------
+// CORS
+// ---------------------------------------------------------------------------------------------
+
+const origin = "http://127.0.0.1:5173"
+
+/** The preflight a browser sends before a cross-origin streamed chat. */
+const preflightOf = (url: string) =>
+  HttpClientRequest.make("OPTIONS")(url).pipe(HttpClientRequest.setHeaders({
+    origin,
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "authorization,content-type,traceparent,x-custom"
+  }))
+
+const expectCorsHeaders = (response: HttpClientResponse.HttpClientResponse) => {
+  expect(response.headers["access-control-allow-origin"]).toBe("*")
+  const exposed = (response.headers["access-control-expose-headers"] ?? "").split(/,\s*/)
+  expect(exposed).toEqual(expect.arrayContaining(["retry-after", "retry-after-ms", "content-type", "x-request-id"]))
+}
+
+describe("FakeServer and CORS", () => {
+  it.effect("answers a preflight 204 without a token, without recording it or taking a scripted fault", () =>
+    Effect.gen(function*() {
+      const { client, base, server } = yield* inMemory()
+      yield* server.script(Fault.Status({ status: 503, retryAfter: "1" }))
+      const response = yield* client.execute(preflightOf(`${base}/chat/completions`))
+      expect(response.status).toBe(204)
+      expect(response.headers["access-control-allow-origin"]).toBe("*")
+      expect(response.headers["access-control-allow-methods"]).toContain("POST")
+      expect(response.headers["access-control-allow-headers"]).toBe("authorization,content-type,traceparent,x-custom")
+      expect(yield* server.requests).toEqual([])
+      // the fault is still queued for the real request
+      const failed = yield* client.execute(post(base, "/complete", { model: "luminous-base", prompt: "x" }))
+      expect(failed.status).toBe(503)
+    }))
+
+  it.effect("allows the client's own headers on a preflight that names none", () =>
+    Effect.gen(function*() {
+      const { client, base } = yield* inMemory()
+      const response = yield* client.execute(HttpClientRequest.make("OPTIONS")(`${base}/complete`))
+      expect(response.status).toBe(204)
+      const allowed = (response.headers["access-control-allow-headers"] ?? "").split(/,\s*/)
+      expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "traceparent", "user-agent"]))
+    }))
+
+  it.effect("allows any origin on answers, errors, scripted faults and streams, exposing what the client reads", () =>
+    Effect.gen(function*() {
+      const { client, base, server } = yield* inMemory()
+      const ok = yield* client.execute(post(base, "/complete", { model: "luminous-base", prompt: "x" }))
+      const unauthenticated = yield* client.execute(post(base, "/complete", { model: "luminous-base", prompt: "x" }, { token: "" }))
+      const unknownModel = yield* client.execute(post(base, "/complete", { model: "gpt-17", prompt: "x" }))
+      const unknownPath = yield* client.execute(get(base, "/nope"))
+      yield* server.script(Fault.Status({ status: 429, retryAfter: "2", headers: { "x-request-id": "r-1" } }))
+      const limited = yield* client.execute(get(base, "/version"))
+      const stream = yield* client.execute(post(base, "/chat/completions", {
+        model: "llama-3.1-8b-instruct",
+        messages: [{ role: "user", content: "hello there" }],
+        stream: true
+      }))
+      expect([ok, unauthenticated, unknownModel, unknownPath, limited, stream].map((r) => r.status))
+        .toEqual([200, 401, 404, 404, 429, 200])
+      for (const response of [ok, unauthenticated, unknownModel, unknownPath, limited, stream]) expectCorsHeaders(response)
+      expect(limited.headers["x-request-id"]).toBe("r-1")
+      expect(stream.headers["content-type"]).toContain("text/event-stream")
+      expect(ssePayloads(yield* stream.text).at(-1)).toBe("[DONE]")
+    }))
+
+  it.live("sends the same headers over 127.0.0.1", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeServer.make()
+      const loopback = yield* Loopback.listen().pipe(Effect.provideService(FakeServer.FakeServer, server))
+      const preflight = yield* Effect.promise(() =>
+        fetch(`${loopback.url}/v1/complete`, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" }
+        })
+      )
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*")
+      expect(preflight.headers.get("access-control-allow-headers")).toBe("authorization")
+      const streamed = yield* Effect.promise(() =>
+        fetch(`${loopback.url}/v1/complete`, {
+          method: "POST",
+          headers: { origin, authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "luminous-base", prompt: "a b", stream: true })
+        })
+      )
+      expect(streamed.headers.get("access-control-allow-origin")).toBe("*")
+      expect(streamed.headers.get("access-control-expose-headers")).toContain("retry-after-ms")
+      expect(yield* Effect.promise(() => streamed.text())).toContain("completion_summary")
+    }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------------------------
 // loopback
 // ---------------------------------------------------------------------------------------------
 

@@ -37,6 +37,12 @@
  * words a document contains, best first; the tokenizer is a tiny byte-level BPE served as a
  * Hugging Face `tokenizer.json`, and `tokenize` / `detokenize` use it too; a steering concept
  * answers 201 with an id hashed from its examples. A malformed body is a 400 `BAD_REQUEST`.
+ *
+ * CORS, so that a page or a worker on another origin can use it: an `OPTIONS` preflight is
+ * answered 204 at once (no token, not recorded, no fault taken), allowing `GET` and `POST` with
+ * the headers the browser asks for; every other answer, errors and streams included, carries
+ * `access-control-allow-origin: *` and exposes the headers the client reads (`retry-after`,
+ * `retry-after-ms`, `content-type`, request ids).
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpBody from "@effect/platform/HttpBody"
@@ -224,6 +230,27 @@ const apiError = (status: number, error: string, code: string) =>
 const notFound = apiError(404, "Not found", "NOT_FOUND")
 const unauthenticated = apiError(401, "Missing or invalid bearer token", "UNAUTHENTICATED")
 
+// Any origin: the fake server holds nothing worth protecting and tests run pages on their own ports.
+const corsHeaders = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "retry-after, retry-after-ms, content-type, request-id, x-request-id"
+} as const
+
+// What the client sends; a browser names the headers it will send, and those are allowed instead.
+const allowedHeaders = "authorization, content-type, accept, traceparent, tracestate, b3, user-agent"
+
+const preflight = (request: HttpServerRequest.HttpServerRequest): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.empty({
+    status: 204,
+    headers: {
+      ...corsHeaders,
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": request.headers["access-control-request-headers"] ?? allowedHeaders,
+      "access-control-max-age": "600",
+      vary: "access-control-request-headers"
+    }
+  })
+
 const sse = (events: ReadonlyArray<string>) =>
   // one stream element per event, so faults can cut between events
   HttpServerResponse.stream(Stream.map(Stream.fromIterable(events), (event) => encoder.encode(event)), {
@@ -409,10 +436,7 @@ const unsafeMake = (options: Options): Service => {
   )
   const router = HttpRouter.concat(routes, HttpRouter.prefixAll(routes, "/v1"))
 
-  // The platform runs apps uninterruptibly (only router handlers opt back in): this one must be
-  // interruptible, or a stalled or sleeping answer would outlive the client that gave up on it.
-  const app: HttpApp.Default<never, never> = Effect.interruptible(Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
+  const answer = (request: HttpServerRequest.HttpServerRequest) => Effect.gen(function*() {
     // read the whole body first: drops then never race an unread request body
     const text = yield* Effect.orElseSucceed(request.text, () => "")
     const recorded = record(request, text)
@@ -456,7 +480,17 @@ const unsafeMake = (options: Options): Service => {
       default:
         return response
     }
-  }))
+  })
+
+  // The platform runs apps uninterruptibly (only router handlers opt back in): this one must be
+  // interruptible, or a stalled or sleeping answer would outlive the client that gave up on it.
+  const app: HttpApp.Default<never, never> = Effect.interruptible(Effect.flatMap(
+    HttpServerRequest.HttpServerRequest,
+    (request) =>
+      request.method === "OPTIONS"
+        ? Effect.succeed(preflight(request))
+        : Effect.map(answer(request), (response) => HttpServerResponse.setHeaders(response, corsHeaders))
+  ))
 
   return {
     app,
