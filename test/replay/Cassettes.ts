@@ -1,6 +1,6 @@
 /**
- * Finds and reads the recorded real-API traffic (`../shared/cassettes`, or the folder named by
- * `ALEPH_ALPHA_CASSETTES`). The recordings are not ours to commit: they are read at test time.
+ * Reads the recorded real-API traffic kept in `test/replay/cassettes` (see its README for
+ * their origin) and the image they need in `test/fixtures`.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -39,23 +39,11 @@ export interface Cassette {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
-/** Where the recordings are, or why they are not available. */
-export const locate = ():
-  | { readonly found: true; readonly cassettes: string; readonly fixtures: string }
-  | { readonly found: false; readonly reason: string } =>
-{
-  const fromEnv = process.env.ALEPH_ALPHA_CASSETTES
-  const cassettes = fromEnv !== undefined && fromEnv !== ""
-    ? path.resolve(fromEnv)
-    : path.resolve(repoRoot, "../shared/cassettes")
-  if (!fs.existsSync(cassettes)) {
-    return {
-      found: false,
-      reason: `replay suite skipped: no recordings at ${cassettes} (set ALEPH_ALPHA_CASSETTES to the cassettes folder)`
-    }
-  }
-  return { found: true, cassettes, fixtures: path.resolve(cassettes, "../fixtures") }
-}
+/** The recordings, one `*.json` file per recorded conversation below it. */
+export const cassettesDir = path.resolve(repoRoot, "test/replay/cassettes")
+
+/** The files the recordings' requests carry (`dog-and-cat-cover.jpg`). */
+export const fixturesDir = path.resolve(repoRoot, "test/fixtures")
 
 const walk = (dir: string): Array<string> =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
