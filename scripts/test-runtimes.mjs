@@ -108,23 +108,32 @@ const runProcess = (command, args, env = {}) =>
     })
   })
 
-/** The binary a platform package of a dev dependency ships (npm may skip its install script). */
-const platformBinary = (name, candidates) => {
+/**
+ * The binary of the `bun` or `deno` dev dependency, and its version: in the platform package,
+ * or where the package's install script moved it (when npm ran it).
+ */
+const devBinary = (name, candidates) => {
   for (const candidate of candidates) {
+    let file
     try {
-      return require.resolve(candidate)
+      file = require.resolve(candidate)
     } catch {
-      // not this platform's package
+      continue // not this platform's package
+    }
+    try {
+      return { file, version: run(file, ["--version"]).trim() }
+    } catch {
+      // the placeholder an install script replaces
     }
   }
-  throw new Error(`no ${name} binary for ${process.platform}-${process.arch}: run npm ci (it installs ${candidates.join(" or ")})`)
+  throw new Error(`no ${name} binary for ${process.platform}-${process.arch} (npm ci installs it with the ${name} dev dependency)`)
 }
 
 const arch = process.arch === "arm64" ? "aarch64" : process.arch
 const bunBinary = () =>
-  platformBinary("bun", [`@oven/bun-${process.platform}-${arch}/bin/bun`, `@oven/bun-${process.platform}-${arch}-baseline/bin/bun`])
+  devBinary("bun", [`@oven/bun-${process.platform}-${arch}/bin/bun`, `@oven/bun-${process.platform}-${arch}-baseline/bin/bun`, "bun/bin/bun.exe"])
 const denoBinary = () =>
-  platformBinary("deno", [`@deno/${process.platform}-${process.arch}-glibc/deno`, `@deno/${process.platform}-${process.arch}/deno`])
+  devBinary("deno", [`@deno/${process.platform}-${process.arch}-glibc/deno`, `@deno/${process.platform}-${process.arch}/deno`, "deno/deno"])
 
 const runtimes = [
   {
@@ -143,7 +152,7 @@ const runtimes = [
     name: "bun",
     run: async () => {
       const bun = bunBinary()
-      return { version: run(bun, ["--version"]).trim(), results: await runProcess(bun, ["entry-process.mjs"]) }
+      return { version: bun.version, results: await runProcess(bun.file, ["entry-process.mjs"]) }
     }
   },
   {
@@ -152,8 +161,8 @@ const runtimes = [
       const deno = denoBinary()
       const env = { DENO_DIR: path.join(work, "deno"), DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" }
       return {
-        version: run(deno, ["--version"]).split("\n")[0].replace(/^deno /, "").replace(/ .*/, ""),
-        results: await runProcess(deno, ["run", "-A", "entry-process.mjs"], env)
+        version: deno.version.replace(/^deno (\S+)[^]*$/, "$1"),
+        results: await runProcess(deno.file, ["run", "-A", "entry-process.mjs"], env)
       }
     }
   },
