@@ -1,12 +1,12 @@
 // `npm run test:runtimes`: the published package in every runtime it claims. Packs the tarball
 // (its `prepack` script builds it), installs it with its peers into a fresh project, starts the
-// package's fake server on 127.0.0.1 in a Node process, and runs the same checks
-// (scripts/runtimes/checks.mjs) in Node (ESM, and CommonJS through `require`), Bun and Deno (the
-// binaries of the `bun` and `deno` dev dependencies), Cloudflare's workerd (through miniflare; a
-// Worker bundled by esbuild for `worker,browser`, no `nodejs_compat`) and headless Chromium
-// (Debian's `chromium`, installed when missing; a page from another origin, so every call is a
-// CORS request). Prints `runtime: N passed, M failed` per runtime, then the total; exits 1 if
-// anything failed.
+// package's fake server (`aleph-alpha-client/testing/node`) on 127.0.0.1 in a Node process, and
+// runs the same checks (scripts/runtimes/checks.mjs) in Node (ESM, and CommonJS through
+// `require`), Bun and Deno (the binaries of the `bun` and `deno` dev dependencies), Cloudflare's
+// workerd (through miniflare; a Worker bundled by esbuild for `worker,browser`, no
+// `nodejs_compat`) and headless Chromium (Debian's `chromium`, installed when missing; a page
+// from another origin, so every call is a CORS request). Prints `runtime: N passed, M failed`
+// per runtime, then the total; exits 1 if anything failed.
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
