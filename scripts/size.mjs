@@ -18,15 +18,13 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import * as esbuild from "esbuild"
 import { coldImports, effectModulesOf, median } from "./cold-import.mjs"
+import { install, pack } from "./packed-project.mjs"
 
 const budgets = { packages: 8, clientGzipKB: 150, asyncClientGzipKB: 130, coldImportRatio: 1.1 }
 const heavy = ["mammoth", "liquidjs", "@huggingface/tokenizers", "image-size"]
 const nodeOnly = /^(node:|undici\/|@effect\/platform-node)|\/node_modules\/(undici|@effect\/platform-node[^/]*)\//
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..")
-const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
-const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 const failures = []
 const check = (ok, line) => {
   console.log(`${ok ? "ok  " : "OVER"} ${line}`)
@@ -37,19 +35,9 @@ const report = (ok, line) => console.log(`${ok ? "ok  " : "over"} ${line} (a tim
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aleph-alpha-size-"))
 try {
-  const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], root))
   const project = path.join(work, "project")
-  fs.mkdirSync(project)
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "size", private: true, type: "module" }))
   const peers = ["effect", "@effect/platform", "@effect/ai", "@effect/rpc", "@effect/experimental"]
-  run(npm, [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-    path.join(work, packed.filename),
-    ...peers.map((name) => `${name}@${pkg.devDependencies[name]}`)
-  ], project)
+  install(project, pack(work).tarball, peers, { name: "size", type: "module" })
 
   // 1. packages: what the package brings in (dependencies, their required peers) beyond the peers
   const lock = JSON.parse(fs.readFileSync(path.join(project, "package-lock.json"), "utf8")).packages

@@ -10,20 +10,15 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { install, pack } from "./packed-project.mjs"
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..")
-const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
-const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aleph-alpha-pack-"))
-const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], root))
-const tarball = path.join(work, packed.filename)
+const packed = pack(work)
 console.log(`tarball: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packed.entryCount} files`)
 
-// the versions the package is tested with: the dev dependencies, which are exact
 const peers = ["effect", "@effect/platform", "@effect/ai", "@effect/rpc", "@effect/experimental"]
-  .map((name) => `${name}@${pkg.devDependencies[name]}`)
 
 const entries = {
   AA: "aleph-alpha-client",
@@ -86,12 +81,7 @@ main().catch((error) => { console.error(error); process.exit(1) })
 
 for (const kind of ["esm", "cjs"]) {
   const dir = path.join(work, kind)
-  fs.mkdirSync(dir)
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: `pack-test-${kind}`, private: true, type: kind === "esm" ? "module" : "commonjs" }, null, 2)
-  )
-  run(npm, ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...peers], dir)
+  install(dir, packed.tarball, peers, { name: `pack-test-${kind}`, type: kind === "esm" ? "module" : "commonjs" })
   const file = path.join(dir, kind === "esm" ? "main.mjs" : "main.cjs")
   fs.writeFileSync(file, program(kind))
   process.stdout.write(run(process.execPath, [file], dir))

@@ -14,11 +14,9 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as readline from "node:readline"
+import { install, pack, root } from "./packed-project.mjs"
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..")
 const require = createRequire(import.meta.url)
-const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
-const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", ...options })
 
@@ -30,17 +28,8 @@ const runtimeTimeout = 180_000
 // the project: the tarball and its peers, at the versions the package is tested with
 // ---------------------------------------------------------------------------------------------
 
-const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], { cwd: root }))
-fs.mkdirSync(project)
-fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "runtimes-test", private: true, type: "module" }))
-run(npm, [
-  "install",
-  "--no-audit",
-  "--no-fund",
-  "--loglevel=error",
-  path.join(work, packed.filename),
-  ...["effect", "@effect/platform"].map((name) => `${name}@${pkg.devDependencies[name]}`)
-], { cwd: project })
+const packed = pack(work)
+install(project, packed.tarball, ["effect", "@effect/platform"], { name: "runtimes-test", type: "module" })
 for (const file of fs.readdirSync(path.join(root, "scripts/runtimes"))) {
   fs.copyFileSync(path.join(root, "scripts/runtimes", file), path.join(project, file))
 }
