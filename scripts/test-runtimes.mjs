@@ -21,6 +21,8 @@ const run = (command, args, options = {}) =>
   execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", ...options })
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aleph-alpha-runtimes-"))
+// removed however the script ends, a failed install or build included
+process.once("exit", () => fs.rmSync(work, { recursive: true, force: true }))
 const project = path.join(work, "project")
 const runtimeTimeout = 180_000
 
@@ -281,7 +283,6 @@ try {
   }
 } finally {
   await fakeServer.stop()
-  fs.rmSync(work, { recursive: true, force: true })
 }
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)
