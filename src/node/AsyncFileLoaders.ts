@@ -15,7 +15,7 @@ const run = runner(() => Layer.merge(NodeFileSystem.layerReadFile, FetchHttpClie
 
 /** `Image.fromFile`: reads an image file; no crop. */
 export const imageFromFile = (path: string, controls?: ReadonlyArray<ImageControl>): Promise<Image> =>
-  run(Image.fromFile(path, controls))
+  run("Image.fromFile", () => Image.fromFile(path, controls))
 
 /** `Image.fromFileWithCropping`: reads an image file and sends a square crop. */
 export const imageFromFileWithCropping = (
@@ -24,15 +24,15 @@ export const imageFromFileWithCropping = (
   upperLeftY: number,
   cropSize: number,
   controls?: ReadonlyArray<ImageControl>
-): Promise<Image> => run(Image.fromFileWithCropping(path, upperLeftX, upperLeftY, cropSize, controls))
+): Promise<Image> => run("Image.fromFileWithCropping", () => Image.fromFileWithCropping(path, upperLeftX, upperLeftY, cropSize, controls))
 
 /** `Image.fromImageSource`: a path, a URL or bytes. */
 export const imageFromSource = (
   source: string | URL | Uint8Array,
   controls?: ReadonlyArray<ImageControl>,
   options?: ImageSource.UrlLoadOptions
-): Promise<Image> => run(Image.fromImageSource(source, controls, options))
+): Promise<Image> => run("Image.fromImageSource", () => Image.fromImageSource(source, controls, options))
 
 /** `loadBase64FromFile`: the base64 of an image file. */
-export const base64FromFile = (path: string): Promise<string> => run(ImageSource.loadBase64FromFile(path))
+export const base64FromFile = (path: string): Promise<string> => run("loadBase64FromFile", () => ImageSource.loadBase64FromFile(path))
 

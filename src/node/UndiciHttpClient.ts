@@ -27,6 +27,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as UndiciModule from "undici"
 import { ValidationError } from "../errors/AlephAlphaError.js"
+import { copyOptions } from "../schema/internal/untypedInput.js"
 import { BoundedText, type BoundedTextReader } from "../services/internal/responseBody.js"
 import { fromReadable } from "./NodeReadable.js"
 
@@ -43,9 +44,10 @@ type RequestBody = Exclude<UndiciModule.Dispatcher.DispatchOptions["body"], unde
 
 /** Builds an undici-backed `HttpClient`; its connections close with the scope. */
 export const make = (
-  options: UndiciOptions = {}
+  untyped: UndiciOptions = {}
 ): Effect.Effect<HttpClient.HttpClient, ValidationError, Scope.Scope> =>
   Effect.gen(function*() {
+    const options: UndiciOptions = yield* copyOptions(untyped, "transport options")
     const connectionLimit = options.connectionLimit ?? 100
     if (!Number.isSafeInteger(connectionLimit) || connectionLimit < 1) {
       return yield* new ValidationError({
@@ -60,7 +62,7 @@ export const make = (
       Effect.sync(() =>
         new Undici.Agent({
           connections: connectionLimit,
-          connect: { rejectUnauthorized: options.verifySsl ?? true }
+          connect: { rejectUnauthorized: options.verifySsl !== false }
         })
       ),
       (agent) => Effect.promise(() => agent.destroy())

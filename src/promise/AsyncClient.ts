@@ -8,6 +8,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -36,6 +37,7 @@ import type {
 import type { EvaluationRequest, EvaluationResponse } from "../schema/Evaluation.js"
 import type { ExplanationRequest, ExplanationResponse } from "../schema/Explanation.js"
 import type { ModelInfo } from "../schema/Models.js"
+import { copyOptions } from "../schema/internal/untypedInput.js"
 import type { RerankRequest, RerankResponse } from "../schema/Rerank.js"
 import type { SteeringConceptCreationRequest, SteeringConceptCreationResponse } from "../schema/Steering.js"
 import type {
@@ -105,6 +107,13 @@ const transportLayer = (
   undici: UndiciTransport | undefined
 ): Layer.Layer<HttpClient.HttpClient, unknown> => {
   const transport = options.transport ?? (undici !== undefined && !isBunOrDeno() ? "undici" : "fetch")
+  if (transport !== "undici" && transport !== "fetch" && typeof transport !== "function") {
+    throw new ValidationError({
+      path: "transport",
+      issue: "expected \"undici\", \"fetch\" or a fetch function",
+      subject: "AsyncClient options"
+    })
+  }
   if (transport === "undici") {
     if (undici === undefined || "Bun" in globalThis) {
       throw new ValidationError({
@@ -118,6 +127,16 @@ const transportLayer = (
   return transport === "fetch"
     ? FetchHttpClient.layer
     : FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, transport)))
+}
+
+/** The token as given, or a plain one wrapped (then checked, as every token, by the transport). */
+const asRedacted = (token: unknown): Redacted.Redacted<string> => {
+  try {
+    if (Redacted.isRedacted(token)) return token as Redacted.Redacted<string>
+  } catch {
+    // a revoked Proxy: wrapped, and refused as not a string
+  }
+  return Redacted.make(token as string)
 }
 
 /**
@@ -138,10 +157,16 @@ export class AsyncClient {
   #client: Promise<ClientService> | undefined
   #closed = false
 
-  constructor(options: AsyncClientOptions) {
-    const token = Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token)
+  constructor(untyped: AsyncClientOptions) {
+    // read once: options from untyped code may not be an object, or throw when read
+    const copied = copyOptions(untyped, "AsyncClient options")
+    if (Either.isLeft(copied)) throw copied.left
+    const options = copied.right as unknown as AsyncClientOptions
     const { connectionLimit: _1, transport: _2, verifySsl: _3, ...rest } = options
-    const clientOptions: AlephAlphaHttpOptions = { ...rest, token }
+    const clientOptions: AlephAlphaHttpOptions = {
+      ...rest,
+      token: asRedacted(options.token)
+    }
     // fail here, not at the first call, so a misconfiguration shows where the client is made
     Effect.runSync(Effect.either(AlephAlphaHttp.resolveOptions(clientOptions))).pipe((result) => {
       if (result._tag === "Left") throw result.left

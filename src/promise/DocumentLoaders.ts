@@ -6,4 +6,4 @@ import { runner } from "./internal/runner.js"
 const run = runner(() => Layer.empty)
 
 /** `Document.fromDocxBytes`. */
-export const documentFromDocxBytes = (bytes: Uint8Array): Promise<Document> => run(Document.fromDocxBytes(bytes))
+export const documentFromDocxBytes = (bytes: Uint8Array): Promise<Document> => run("Document.fromDocxBytes", () => Document.fromDocxBytes(bytes))

@@ -16,7 +16,7 @@ export const imageFromUrl = (
   url: string | URL,
   controls?: ReadonlyArray<ImageControl>,
   options?: ImageSource.UrlLoadOptions
-): Promise<Image> => run(Image.fromUrl(url, controls, options))
+): Promise<Image> => run("Image.fromUrl", () => Image.fromUrl(url, controls, options))
 
 /** `Image.fromUrlWithCropping`. */
 export const imageFromUrlWithCropping = (
@@ -26,18 +26,18 @@ export const imageFromUrlWithCropping = (
   cropSize: number,
   controls?: ReadonlyArray<ImageControl>,
   options?: ImageSource.UrlLoadOptions
-): Promise<Image> => run(Image.fromUrlWithCropping(url, upperLeftX, upperLeftY, cropSize, controls, options))
+): Promise<Image> => run("Image.fromUrlWithCropping", () => Image.fromUrlWithCropping(url, upperLeftX, upperLeftY, cropSize, controls, options))
 
 /** `Image.fromBytes`: the bytes as they are, checked to be an image. */
 export const imageFromBytes = (
   bytes: Uint8Array,
   cropping?: Cropping,
   controls?: ReadonlyArray<ImageControl>
-): Promise<Image> => run(Image.fromBytes(bytes, cropping, controls))
+): Promise<Image> => run("Image.fromBytes", () => Image.fromBytes(bytes, cropping, controls))
 
 /** `image.dimensions()`: width and height read from the image's header. */
-export const imageDimensions = (image: Image): Promise<ImageSource.ImageDimensions> => run(image.dimensions())
+export const imageDimensions = (image: Image): Promise<ImageSource.ImageDimensions> => run("image.dimensions", () => image.dimensions())
 
 /** `loadBase64FromUrl`: the base64 of an image fetched from a URL. */
 export const base64FromUrl = (url: string | URL, options?: ImageSource.UrlLoadOptions): Promise<string> =>
-  run(ImageSource.loadBase64FromUrl(url, options))
+  run("loadBase64FromUrl", () => ImageSource.loadBase64FromUrl(url, options))

@@ -7,10 +7,14 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { MediaError } from "../errors/AlephAlphaError.js"
+import { MediaError, ValidationError } from "../errors/AlephAlphaError.js"
 import { Image, Prompt, type PromptItem, Text } from "../schema/Prompt.js"
+import { describeValue } from "../schema/internal/untypedInput.js"
+import { validationErrorFromParseError, validationErrorFromThrow } from "../schema/SafeClass.js"
 import * as ImageSource from "./ImageSource.js"
+import { bytesArgument, stringArgument, unloadable, withArguments } from "./internal/loaderArguments.js"
 
 /** The wire form of a document (§5.1). */
 export type DocumentJson =
@@ -158,32 +162,58 @@ export class Document implements Inspectable.Inspectable {
 
   /** Reads a docx file (through `FileSystem`). A missing file or a non-docx is a `MediaError` naming the path. */
   static fromDocxFile(path: string): Effect.Effect<Document, MediaError, FileSystem.FileSystem> {
-    return Effect.flatMap(ImageSource.readFileBytes(path), (bytes) => Document.fromDocx(bytes, path))
+    return withArguments(unloadable("Document.fromDocxFile"), () => {
+      const file = stringArgument(path, "path")
+      return Effect.flatMap(ImageSource.readFileBytes(file), (bytes) => Document.fromDocx(bytes, file))
+    })
   }
 
   /** Reads docx bytes. Bytes that are not a docx are a `MediaError`. */
   static fromDocxBytes(bytes: Uint8Array): Effect.Effect<Document, MediaError> {
-    return Document.fromDocx(bytes, ImageSource.describeBytes(bytes))
+    return withArguments(unloadable("Document.fromDocxBytes"), () => {
+      const docx = bytesArgument(bytes, "bytes")
+      return Document.fromDocx(docx, ImageSource.describeBytes(docx))
+    })
   }
 
   private static fromDocx(bytes: Uint8Array, source: string): Effect.Effect<Document, MediaError> {
     return Effect.map(docxToPrompt(bytes, source), (prompt) => new Document({ _tag: "Docx", bytes, prompt }))
   }
 
-  /** A plain-text document. */
+  /** A plain-text document. Throws a `ValidationError` when `text` is not a string. */
   static fromText(text: string): Document {
+    if (typeof text !== "string") {
+      throw new ValidationError({ path: "", issue: `expected a string, got ${describeValue(text)}`, subject: "Document" })
+    }
     return new Document({ _tag: "Text", text })
   }
 
   /**
    * A document from a prompt, or from a list of items where plain strings become `Text` items
-   * without controls (as in Python). Throws a `ParseError` when an element is not a string,
-   * `Text`, `Image` or `Tokens`.
+   * without controls (as in Python). Throws a `ValidationError` naming the index when an
+   * element is not a string, `Text`, `Image` or `Tokens` (or when the list cannot be read).
    */
   static fromPrompt(prompt: Prompt | ReadonlyArray<PromptItem | string>): Document {
-    const value = prompt instanceof Prompt
-      ? prompt
-      : new Prompt(prompt.map((item) => typeof item === "string" ? new Text({ text: item }) : item))
+    let value: Prompt
+    try {
+      if (prompt instanceof Prompt) {
+        value = prompt
+      } else if (Array.isArray(prompt)) {
+        value = new Prompt(prompt.map((item) => typeof item === "string" ? new Text({ text: item }) : item))
+      } else {
+        throw new ValidationError({
+          path: "",
+          issue: `expected a Prompt or an array of items, got ${describeValue(prompt)}`,
+          subject: "Document"
+        })
+      }
+    } catch (thrown) {
+      throw thrown instanceof ValidationError
+        ? thrown
+        : ParseResult.isParseError(thrown)
+        ? validationErrorFromParseError(thrown, "Document")
+        : validationErrorFromThrow(thrown, prompt, "Document")
+    }
     return new Document({ _tag: "Prompt", prompt: value })
   }
 

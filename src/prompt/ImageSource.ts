@@ -28,6 +28,7 @@ import * as Encoding from "effect/Encoding"
 import * as Stream from "effect/Stream"
 import { MediaError } from "../errors/AlephAlphaError.js"
 import { readImageHeader } from "./ImageHeader.js"
+import { stringArgument, unloadable, urlArgument, urlOptionsArgument, withArguments } from "./internal/loaderArguments.js"
 
 /** The default cap on a body fetched from a URL: 20 MiB. */
 export const DEFAULT_MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -214,7 +215,7 @@ export const fetchImage = (
  * bytes that are not an image fail with a `MediaError` naming the path.
  */
 export const loadBase64FromFile = (path: string): Effect.Effect<string, MediaError, FileSystem.FileSystem> =>
-  Effect.map(readImageFile(path), encodeBase64)
+  withArguments(unloadable("loadBase64FromFile"), () => Effect.map(readImageFile(stringArgument(path, "path")), encodeBase64))
 
 /**
  * The base64 of an image fetched from `url` (http or https), exactly what an image item's
@@ -226,4 +227,8 @@ export const loadBase64FromFile = (path: string): Effect.Effect<string, MediaErr
 export const loadBase64FromUrl = (
   url: string | URL,
   options?: UrlLoadOptions
-): Effect.Effect<string, MediaError, HttpClient.HttpClient> => Effect.map(fetchImage(url, options), encodeBase64)
+): Effect.Effect<string, MediaError, HttpClient.HttpClient> =>
+  withArguments(
+    unloadable("loadBase64FromUrl"),
+    () => Effect.map(fetchImage(urlArgument(url, "url"), urlOptionsArgument(options, "options")), encodeBase64)
+  )

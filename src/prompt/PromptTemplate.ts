@@ -26,6 +26,8 @@
 import * as Effect from "effect/Effect"
 import { ValidationError } from "../errors/AlephAlphaError.js"
 import { Image, Prompt, type PromptItem, Text, Tokens } from "../schema/Prompt.js"
+import { describeValue } from "../schema/internal/untypedInput.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
 
 type LiquidModule = typeof import("liquidjs")
 type Liquid = InstanceType<LiquidModule["Liquid"]>
@@ -72,11 +74,17 @@ const loadLiquidSync = (): Liquid => {
 
 /** Turns a liquidjs error (which carries the position) into a `ValidationError`. */
 const liquidError = (error: unknown, stage: "parse" | "render"): ValidationError => {
-  const message = error instanceof Error ? error.message : String(error)
-  const position = (error as { token?: { getPosition?: () => [number, number] } } | undefined)?.token?.getPosition?.()
-  const issue = position !== undefined && !/line:\d+, col:\d+/.test(message)
-    ? `${message}, line:${position[0]}, col:${position[1]}`
-    : message
+  let issue: string
+  try {
+    const message = error instanceof Error ? error.message : String(error)
+    const position = (error as { token?: { getPosition?: () => [number, number] } } | undefined)?.token?.getPosition?.()
+    issue = position !== undefined && !/line:\d+, col:\d+/.test(message)
+      ? `${message}, line:${position[0]}, col:${position[1]}`
+      : message
+  } catch {
+    // what a getter or a Proxy among the variables threw, which may throw again when read
+    issue = describeThrown(error)
+  }
   return new ValidationError({
     path: "",
     issue: stage === "parse" ? `Liquid syntax error: ${issue}` : `Liquid render error: ${issue}`,
@@ -116,6 +124,13 @@ export class PromptTemplate {
    * `ValidationError` with the position on a Liquid syntax error.
    */
   constructor(source: string) {
+    if (typeof source !== "string") {
+      throw new ValidationError({
+        path: "",
+        issue: `expected the template source as a string, got ${describeValue(source)}`,
+        subject: "PromptTemplate"
+      })
+    }
     this.source = source
     this.engine = loadLiquidSync()
     try {
@@ -166,12 +181,17 @@ export class PromptTemplate {
   toPrompt(variables: Record<string, unknown> = {}): Effect.Effect<Prompt, ValidationError> {
     return Effect.suspend(() => {
       const local = new Map<string, NonText>()
-      const scope = substitute(variables, local, new Set()) as Record<string, unknown>
       let rendered: string
       try {
-        rendered = String(this.engine.renderSync(this.template, scope))
-      } catch (error) {
-        return Effect.fail(liquidError(error, "render"))
+        // variables from untyped code may throw when read, or nest too deeply to walk
+        const scope = substitute(variables, local, new Set()) as Record<string, unknown>
+        try {
+          rendered = String(this.engine.renderSync(this.template, scope))
+        } catch (error) {
+          return Effect.fail(liquidError(error, "render"))
+        }
+      } catch (thrown) {
+        return Effect.fail(validationErrorFromThrow(thrown, variables, "PromptTemplate variables"))
       }
       const prompt = split(rendered, (id) => local.get(id) ?? this.placeholders.get(id))
       this.placeholders.clear()

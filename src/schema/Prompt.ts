@@ -25,6 +25,15 @@ import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import type { MediaError, ValidationError } from "../errors/AlephAlphaError.js"
 import * as ImageSource from "../prompt/ImageSource.js"
+import {
+  bytesArgument,
+  invalidArgument,
+  isBytes,
+  stringArgument,
+  urlArgument,
+  urlOptionsArgument,
+  withArguments
+} from "../prompt/internal/loaderArguments.js"
 import { SafeClass, validationErrorFromParseError, validationErrorFromThrow } from "./SafeClass.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +179,11 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     cropping?: Cropping,
     controls?: ReadonlyArray<ImageControl>
   ): Effect.Effect<Image, MediaError | ValidationError> {
-    return Effect.flatMap(ImageSource.checkImage(bytes), (checked) => fromCheckedBytes(checked, cropping, controls))
+    return withArguments(invalidArgument("Image.fromBytes"), () =>
+      Effect.flatMap(
+        ImageSource.checkImage(bytesArgument(bytes, "bytes")),
+        (checked) => fromCheckedBytes(checked, cropping, controls)
+      ))
   }
 
   /** `Image.from_file`: reads the file (through `FileSystem`); no crop. */
@@ -178,7 +191,11 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     path: string,
     controls?: ReadonlyArray<ImageControl>
   ): Effect.Effect<Image, MediaError | ValidationError, FileSystem.FileSystem> {
-    return Effect.flatMap(ImageSource.readImageFile(path), (bytes) => fromCheckedBytes(bytes, undefined, controls))
+    return withArguments(invalidArgument("Image.fromFile"), () =>
+      Effect.flatMap(
+        ImageSource.readImageFile(stringArgument(path, "path")),
+        (bytes) => fromCheckedBytes(bytes, undefined, controls)
+      ))
   }
 
   /** `Image.from_file_with_cropping`: reads the file and sends a square crop. */
@@ -189,10 +206,13 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     cropSize: number,
     controls?: ReadonlyArray<ImageControl>
   ): Effect.Effect<Image, MediaError | ValidationError, FileSystem.FileSystem> {
-    return Effect.flatMap(
-      Cropping.make({ x: upperLeftX, y: upperLeftY, size: cropSize }),
-      (cropping) => Effect.flatMap(ImageSource.readImageFile(path), (bytes) => fromCheckedBytes(bytes, cropping, controls))
-    )
+    return withArguments(invalidArgument("Image.fromFileWithCropping"), () => {
+      const file = stringArgument(path, "path")
+      return Effect.flatMap(
+        Cropping.make({ x: upperLeftX, y: upperLeftY, size: cropSize }),
+        (cropping) => Effect.flatMap(ImageSource.readImageFile(file), (bytes) => fromCheckedBytes(bytes, cropping, controls))
+      )
+    })
   }
 
   /**
@@ -205,7 +225,11 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     controls?: ReadonlyArray<ImageControl>,
     options?: ImageSource.UrlLoadOptions
   ): Effect.Effect<Image, MediaError | ValidationError, HttpClient.HttpClient> {
-    return Effect.flatMap(ImageSource.fetchImage(url, options), (bytes) => fromCheckedBytes(bytes, undefined, controls))
+    return withArguments(invalidArgument("Image.fromUrl"), () =>
+      Effect.flatMap(
+        ImageSource.fetchImage(urlArgument(url, "url"), urlOptionsArgument(options, "options")),
+        (bytes) => fromCheckedBytes(bytes, undefined, controls)
+      ))
   }
 
   /** `Image.from_url_with_cropping`: {@link Image.fromUrl} plus a square crop. */
@@ -217,11 +241,13 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     controls?: ReadonlyArray<ImageControl>,
     options?: ImageSource.UrlLoadOptions
   ): Effect.Effect<Image, MediaError | ValidationError, HttpClient.HttpClient> {
-    return Effect.flatMap(
-      Cropping.make({ x: upperLeftX, y: upperLeftY, size: cropSize }),
-      (cropping) =>
-        Effect.flatMap(ImageSource.fetchImage(url, options), (bytes) => fromCheckedBytes(bytes, cropping, controls))
-    )
+    return withArguments(invalidArgument("Image.fromUrlWithCropping"), () => {
+      const fetched = ImageSource.fetchImage(urlArgument(url, "url"), urlOptionsArgument(options, "options"))
+      return Effect.flatMap(
+        Cropping.make({ x: upperLeftX, y: upperLeftY, size: cropSize }),
+        (cropping) => Effect.flatMap(fetched, (bytes) => fromCheckedBytes(bytes, cropping, controls))
+      )
+    })
   }
 
   /**
@@ -234,11 +260,18 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
     controls?: ReadonlyArray<ImageControl>,
     options?: ImageSource.UrlLoadOptions
   ): Effect.Effect<Image, MediaError | ValidationError, FileSystem.FileSystem | HttpClient.HttpClient> {
-    if (source instanceof Uint8Array) return Image.fromBytes(source, undefined, controls)
-    const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? safeUrl(source) : undefined
-    if (url === undefined) return Image.fromFile(source as string, controls)
-    if (url.protocol === "file:") return Image.fromFile(filePath(url), controls)
-    return Image.fromUrl(url, controls, options)
+    if (isBytes(source)) return Image.fromBytes(source, undefined, controls)
+    return withArguments(invalidArgument("Image.fromImageSource"), (): Effect.Effect<
+      Image,
+      MediaError | ValidationError,
+      FileSystem.FileSystem | HttpClient.HttpClient
+    > => {
+      const read = urlArgument(source, "source")
+      const url = read instanceof URL ? read : /^[a-z][a-z0-9+.-]*:\/\//i.test(read) ? safeUrl(read) : undefined
+      if (url === undefined) return Image.fromFile(read as string, controls)
+      if (url.protocol === "file:") return Image.fromFile(filePath(url), controls)
+      return Image.fromUrl(url, controls, options)
+    })
   }
 }
 

@@ -50,7 +50,8 @@ import {
   ValidationError
 } from "../errors/AlephAlphaError.js"
 import { formatParseError } from "../schema/internal/parseErrorText.js"
-import { describeThrown, encodeInput } from "../schema/SafeClass.js"
+import { copyOptions } from "../schema/internal/untypedInput.js"
+import { describeThrown, encodeInput, validationErrorFromThrow } from "../schema/SafeClass.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
@@ -194,8 +195,9 @@ const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 /** `setTimeout` fires at once beyond this; longer timeouts fall back to `Effect.timeoutFail`. */
 const maxTimerMillis = 2 ** 31 - 1
 
-const invalidOption = (path: string, issue: string) =>
-  new ValidationError({ path, issue, subject: "client options" })
+const subject = "client options"
+
+const invalidOption = (path: string, issue: string) => new ValidationError({ path, issue, subject })
 
 const decodeDuration = (path: string, input: Duration.DurationInput) =>
   Option.match(Duration.decodeUnknown(input), {
@@ -265,9 +267,10 @@ const checkHeaders = (headers: unknown): ValidationError | undefined => {
 
 /** Applies the defaults of DESIGN §4 and checks every option. */
 const resolveOptions = (
-  options: AlephAlphaHttpOptions
+  untyped: AlephAlphaHttpOptions
 ): Effect.Effect<ResolvedOptions, ValidationError> =>
   Effect.gen(function*() {
+    const options = (yield* copyOptions(untyped, subject)) as Partial<AlephAlphaHttpOptions>
     if (!Redacted.isRedacted(options.token) || typeof Redacted.value(options.token) !== "string") {
       return yield* invalidOption("token", "expected a Redacted string (Redacted.make(token))")
     }
@@ -336,7 +339,11 @@ const resolveOptions = (
       headers,
       recordContent: options.recordContent ?? false
     }
-  })
+  }).pipe(
+    // the checks read values of untyped code (a token, tags, headers, durations), which may
+    // throw when read: a getter, a Proxy trap, a revoked Proxy
+    Effect.catchAllDefect((thrown) => Effect.fail(validationErrorFromThrow(thrown, untyped, subject)))
+  )
 
 // ---------------------------------------------------------------------------------------------
 // error mapping
@@ -521,9 +528,10 @@ export class AlephAlphaHttp extends Context.Tag("aleph-alpha-client/AlephAlphaHt
 
 /** Reads the options, taking the token and host from the environment where not given. */
 const config = (
-  options: Partial<AlephAlphaHttpOptions> = {}
-): Effect.Effect<AlephAlphaHttpOptions, ConfigError.ConfigError> =>
+  untyped: Partial<AlephAlphaHttpOptions> = {}
+): Effect.Effect<AlephAlphaHttpOptions, ValidationError | ConfigError.ConfigError> =>
   Effect.gen(function*() {
+    const options = (yield* copyOptions(untyped, subject)) as Partial<AlephAlphaHttpOptions>
     const token = options.token ?? (yield* Config.redacted("ALEPH_ALPHA_TOKEN"))
     const host = options.host ?? Option.getOrUndefined(yield* Config.option(Config.string("ALEPH_ALPHA_HOST")))
     return { ...options, token, host }

@@ -7,6 +7,7 @@ import type * as HfTokenizers from "@huggingface/tokenizers"
 import * as Effect from "effect/Effect"
 import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import type { AsyncClient, CallOptions } from "../promise/AsyncClient.js"
+import { describeThrown } from "../schema/SafeClass.js"
 import { Tokenization } from "../services/Tokenization.js"
 
 /**
@@ -25,9 +26,17 @@ const loadTokenizers: Effect.Effect<TokenizersModule> = Effect.promise(() =>
   tokenizersImport ??= import("@huggingface/tokenizers")
 )
 
+/** `Array.isArray`, where a revoked Proxy (which makes it throw) counts as not an object. */
+const isArray = (value: object): boolean => {
+  try {
+    return Array.isArray(value)
+  } catch {
+    return true
+  }
+}
+
 const optionalParts = { added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null }
 
-const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 /**
  * Builds a {@link Tokenizer} from a Hugging Face `tokenizer.json` document (as text or parsed),
@@ -43,25 +52,26 @@ export const tokenizerFromJson = (json: string | object): Effect.Effect<Tokenize
       ? yield* Effect.try({
         try: () => JSON.parse(json) as unknown,
         catch: (cause) => {
-          const position = /position (\d+)/.exec(describe(cause))?.[1]
+          const position = /position (\d+)/.exec(cause instanceof Error ? cause.message : "")?.[1]
           return new DecodeError({
             message: `The tokenizer is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`
           })
         }
       })
       : json
-    if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    if (typeof document !== "object" || document === null || isArray(document)) {
       return yield* new DecodeError({ message: "The tokenizer is not a JSON object" })
     }
     const module = yield* loadTokenizers
     return yield* Effect.try({
       try: () => {
-        // the library requires these keys, which a minimal tokenizer file may leave out
+        // the library requires these keys, which a minimal tokenizer file may leave out (read
+        // here, where a getter or a Proxy trap that throws is a DecodeError too)
         const complete = { ...optionalParts, ...document }
         return new module.Tokenizer(complete, { clean_up_tokenization_spaces: false })
       },
       catch: (cause) =>
-        new DecodeError({ message: `The tokenizer could not be built: ${describe(cause)}`, cause })
+        new DecodeError({ message: `The tokenizer could not be built: ${describeThrown(cause)}`, cause })
     })
   })
 

@@ -8,12 +8,23 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
+import { validationErrorFromThrow } from "../../schema/SafeClass.js"
 
-/** A function running effects that need `R`, with `layer()` built when first needed. */
+/**
+ * A function running the effect `effect()` makes, which needs `R`, with `layer()` built when
+ * first needed; what `effect()` throws rejects as a `ValidationError` about `subject`.
+ */
 export const runner = <R>(layer: () => Layer.Layer<R>) => {
   let runtime: ManagedRuntime.ManagedRuntime<R, never> | undefined
-  return async <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> => {
-    const exit = await (runtime ??= ManagedRuntime.make(layer())).runPromiseExit(effect)
+  return async <A, E>(subject: string, effect: () => Effect.Effect<A, E, R>): Promise<A> => {
+    let made: Effect.Effect<A, E, R>
+    try {
+      made = effect()
+    } catch (thrown) {
+      // an argument from untyped code the loader could not even call a method on (`null` for an image)
+      throw validationErrorFromThrow(thrown, undefined, subject)
+    }
+    const exit = await (runtime ??= ManagedRuntime.make(layer())).runPromiseExit(made)
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
     throw Option.isSome(failure) ? failure.value : Cause.squash(exit.cause)

@@ -4,19 +4,10 @@
  * change the path's depth however they are percent-encoded.
  */
 import { ValidationError } from "../../errors/AlephAlphaError.js"
+import { describeValue } from "../../schema/internal/untypedInput.js"
 
 // C0 and C1 control characters, DEL, and surrogates without their pair
 const forbidden = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
-const describe = (value: unknown): string => {
-  if (value === null) return "null"
-  if (typeof value !== "object") return typeof value
-  try {
-    return Array.isArray(value) ? "an array" : "an object"
-  } catch {
-    return "an object" // a revoked proxy
-  }
-}
 
 /**
  * The failure for `model` unless it is a model name: a non-empty string of well-formed
@@ -24,7 +15,7 @@ const describe = (value: unknown): string => {
  */
 export const invalidModel = (model: unknown, subject?: string | undefined): ValidationError | undefined => {
   const issue = typeof model !== "string"
-    ? `expected a model name (a string), got ${describe(model)}`
+    ? `expected a model name (a string), got ${describeValue(model)}`
     : model === ""
     ? "expected a model name, got an empty string"
     : model === "." || model === ".."

@@ -1,0 +1,34 @@
+/**
+ * Values from untyped JavaScript, read without throwing: what a value is, for a message, and
+ * options objects copied once (their getters and `Proxy` traps may throw).
+ */
+import * as Either from "effect/Either"
+import { ValidationError } from "../../errors/AlephAlphaError.js"
+import { validationErrorFromThrow } from "../SafeClass.js"
+
+/** What a value is, in a message (`null`, `number`, `an array`, …); never throws. */
+export const describeValue = (value: unknown): string => {
+  if (value === null) return "null"
+  if (typeof value !== "object") return typeof value
+  try {
+    return Array.isArray(value) ? "an array" : "an object"
+  } catch {
+    return "an object" // a revoked proxy
+  }
+}
+
+/**
+ * A plain copy of an options object from untyped code, read once: anything that is not an
+ * object, and an object whose getters or `Proxy` traps throw, is a `ValidationError` about
+ * `subject`. The values are copied as they are.
+ */
+export const copyOptions = (options: unknown, subject: string): Either.Either<Record<string, unknown>, ValidationError> => {
+  if (typeof options !== "object" || options === null) {
+    return Either.left(new ValidationError({ path: "", issue: `expected an options object, got ${describeValue(options)}`, subject }))
+  }
+  try {
+    return Either.right({ ...options })
+  } catch (thrown) {
+    return Either.left(validationErrorFromThrow(thrown, options, subject))
+  }
+}
