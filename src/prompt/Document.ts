@@ -11,7 +11,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { MediaError, ValidationError } from "../errors/AlephAlphaError.js"
 import { Image, Prompt, type PromptItem, Text } from "../schema/Prompt.js"
-import { describeValue } from "../schema/internal/untypedInput.js"
+import { describeValue, isInstance } from "../schema/internal/untypedInput.js"
 import { validationErrorFromParseError, validationErrorFromThrow } from "../schema/SafeClass.js"
 import * as ImageSource from "./ImageSource.js"
 import { bytesArgument, stringArgument, unloadable, withArguments } from "./internal/loaderArguments.js"
@@ -208,10 +208,10 @@ export class Document implements Inspectable.Inspectable {
         })
       }
     } catch (thrown) {
-      throw thrown instanceof ValidationError
+      throw isInstance(thrown, ValidationError)
         ? thrown
-        : ParseResult.isParseError(thrown)
-        ? validationErrorFromParseError(thrown, "Document")
+        : isInstance(thrown, ParseResult.ParseError)
+        ? validationErrorFromParseError(thrown as ParseResult.ParseError, "Document")
         : validationErrorFromThrow(thrown, prompt, "Document")
     }
     return new Document({ _tag: "Prompt", prompt: value })

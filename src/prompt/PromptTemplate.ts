@@ -26,7 +26,7 @@
 import * as Effect from "effect/Effect"
 import { ValidationError } from "../errors/AlephAlphaError.js"
 import { Image, Prompt, type PromptItem, Text, Tokens } from "../schema/Prompt.js"
-import { describeValue } from "../schema/internal/untypedInput.js"
+import { describeValue, isInstance } from "../schema/internal/untypedInput.js"
 import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
 
 type LiquidModule = typeof import("liquidjs")
@@ -145,7 +145,7 @@ export class PromptTemplate {
     return Effect.flatMap(loadLiquid, () =>
       Effect.try({
         try: () => new PromptTemplate(source),
-        catch: (error) => error instanceof ValidationError ? error : liquidError(error, "parse")
+        catch: (error) => isInstance(error, ValidationError) ? error as ValidationError : liquidError(error, "parse")
       }))
   }
 

@@ -7,7 +7,8 @@ import type * as HfTokenizers from "@huggingface/tokenizers"
 import * as Effect from "effect/Effect"
 import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import type { AsyncClient, CallOptions } from "../promise/AsyncClient.js"
-import { describeThrown } from "../schema/SafeClass.js"
+import { isInstance } from "../schema/internal/untypedInput.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
 import { Tokenization } from "../services/Tokenization.js"
 
 /**
@@ -71,7 +72,11 @@ export const tokenizerFromJson = (json: string | object): Effect.Effect<Tokenize
         return new module.Tokenizer(complete, { clean_up_tokenization_spaces: false })
       },
       catch: (cause) =>
-        new DecodeError({ message: `The tokenizer could not be built: ${describeThrown(cause)}`, cause })
+        new DecodeError({
+          message: `The tokenizer could not be built: ${describeThrown(cause)}`,
+          // kept when it is the library's error, not a value of untyped code that throws when printed
+          ...(isInstance(cause, Error) ? { cause } : {})
+        })
     })
   })
 
@@ -85,7 +90,14 @@ export const tokenizer = (model: string): Effect.Effect<Tokenizer, ApiError, Tok
 
 /** {@link tokenizer} for `AsyncClient`: rejects with the same errors. */
 export const asyncTokenizer = async (client: AsyncClient, model: string, options?: CallOptions): Promise<Tokenizer> => {
-  const json = await client.tokenizerJson(model, options)
+  let pending: Promise<string>
+  try {
+    pending = client.tokenizerJson(model, options)
+  } catch (thrown) {
+    // not an AsyncClient: `null`, or an object whose getter or Proxy trap throws
+    throw validationErrorFromThrow(thrown, client, "asyncTokenizer client")
+  }
+  const json = await pending
   const exit = await Effect.runPromiseExit(tokenizerFromJson(json))
   if (exit._tag === "Success") return exit.value
   throw exit.cause._tag === "Fail" ? exit.cause.error : new DecodeError({ message: "The tokenizer could not be built", cause: exit.cause })

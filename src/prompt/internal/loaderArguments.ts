@@ -9,7 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { MediaError, ValidationError } from "../../errors/AlephAlphaError.js"
-import { describeValue } from "../../schema/internal/untypedInput.js"
+import { describeValue, isInstance } from "../../schema/internal/untypedInput.js"
 import { describeThrown } from "../../schema/SafeClass.js"
 
 /** Thrown by a reader; {@link withArguments} turns it into the loader's failure. */
@@ -40,7 +40,9 @@ export const withArguments = <A, E, R, E2>(
     return body()
   } catch (thrown) {
     return Effect.fail(
-      thrown instanceof BadArgument ? fail(thrown.path, thrown.issue) : fail("", `could not be read (${describeThrown(thrown)})`)
+      isInstance(thrown, BadArgument)
+        ? fail((thrown as BadArgument).path, (thrown as BadArgument).issue)
+        : fail("", `could not be read (${describeThrown(thrown)})`)
     )
   }
 }
@@ -50,7 +52,7 @@ const reading = <A>(path: string, read: () => A): A => {
   try {
     return read()
   } catch (thrown) {
-    if (thrown instanceof BadArgument) throw thrown
+    if (isInstance(thrown, BadArgument)) throw thrown
     throw new BadArgument(path, `could not be read (${describeThrown(thrown)})`)
   }
 }

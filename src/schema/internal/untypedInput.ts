@@ -6,6 +6,15 @@ import * as Either from "effect/Either"
 import { ValidationError } from "../../errors/AlephAlphaError.js"
 import { validationErrorFromThrow } from "../SafeClass.js"
 
+/** `value instanceof C`, false where asking throws (a Proxy whose `getPrototypeOf` trap throws). */
+export const isInstance = (value: unknown, C: abstract new(...args: Array<any>) => unknown): boolean => {
+  try {
+    return value instanceof C
+  } catch {
+    return false
+  }
+}
+
 /** What a value is, in a message (`null`, `number`, `an array`, …); never throws. */
 export const describeValue = (value: unknown): string => {
   if (value === null) return "null"
