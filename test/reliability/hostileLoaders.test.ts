@@ -307,3 +307,59 @@ describe("options from untyped code: a client or a ValidationError, never a raw 
     }, 120_000)
   }
 })
+
+// ---------------------------------------------------------------------------------------------
+// the known cases, one by one
+
+const failureOf = async <E>(effect: Effect.Effect<unknown, E, any>): Promise<E> => {
+  const exit = await runtime.runPromiseExit(effect as Effect.Effect<unknown, E>)
+  expectTyped(exit, ["ValidationError", "MediaError", "DecodeError"], "a failure")
+  return Cause.squash((exit as Exit.Failure<unknown, E>).cause) as E
+}
+
+describe("the known cases", () => {
+  it("bytes that are a Proxy or not bytes are a ValidationError at bytes, a MediaError where that is the only failure", async () => {
+    expect(await failureOf(Image.fromBytes(new Proxy(png, {}) as Uint8Array))).toMatchObject({
+      _tag: "ValidationError",
+      path: "bytes",
+      issue: "expected a Uint8Array, got an object",
+      subject: "Image.fromBytes"
+    })
+    expect(await failureOf(Image.fromBytes(null as never))).toMatchObject({ _tag: "ValidationError", path: "bytes" })
+    expect(await failureOf(Document.fromDocxBytes(revoked as never))).toMatchObject({
+      _tag: "MediaError",
+      source: "Document.fromDocxBytes(bytes)"
+    })
+  })
+
+  it("a path that is not a string, and URL options that are wrong or throw, name the argument", async () => {
+    expect(await failureOf(Image.fromFile(42 as never))).toMatchObject({ _tag: "ValidationError", path: "path" })
+    expect(await failureOf(loadBase64FromFile(Symbol("path") as never))).toMatchObject({
+      _tag: "MediaError",
+      message: "Invalid argument path: expected a string, got symbol"
+    })
+    expect(await failureOf(Image.fromUrl(pngUrl, [], { maxBytes: "many" } as never))).toMatchObject({
+      _tag: "ValidationError",
+      path: "options.maxBytes"
+    })
+    const throwing = { get timeout() { throw new TypeError("a getter threw") } }
+    expect(await failureOf(loadBase64FromUrl(pngUrl, throwing as never))).toMatchObject({
+      _tag: "MediaError",
+      message: "Invalid argument options: could not be read (TypeError: a getter threw)"
+    })
+  })
+
+  it("options that are not an object, or throw when read, are the ValidationError of new AsyncClient and Client.layer", async () => {
+    for (const options of [null, 42, "token", undefined]) {
+      expect(() => new AsyncClient(options as never)).toThrow(
+        expect.objectContaining({ _tag: "ValidationError", issue: expect.stringContaining("expected an options object") })
+      )
+    }
+    const getter = { ...validOptions(), get host() { throw new TypeError("a getter threw") } }
+    expect(() => new AsyncClient(getter as never)).toThrow(expect.objectContaining({ _tag: "ValidationError", path: "host" }))
+    const exit = await Effect.runPromiseExit(
+      Effect.scoped(Layer.build(Client.layer(revoked as never))).pipe(Effect.provide(FetchHttpClient.layer))
+    )
+    expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(ValidationError)
+  })
+})
