@@ -94,8 +94,6 @@ const completionRequest = new CompletionRequest({ prompt, maximumTokens: 4 })
 const batchRequest = new BatchSemanticEmbeddingRequest({ prompts: [prompt, prompt, prompt], representation: "symmetric" })
 const answer = Schema.Struct({ answer: Schema.String })
 
-type Call = (client: ClientService, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown> | Stream.Stream<unknown, unknown>
-type AsyncCall = (client: AsyncClient, args: ReadonlyArray<unknown>) => Promise<unknown> | AsyncIterable<unknown>
 type Family = Context.Tag<any, any>
 
 interface Method {
