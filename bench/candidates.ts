@@ -3,7 +3,9 @@
 import * as Undici from "undici"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream, Tracer } from "effect"
 import OpenAI from "openai"
-import { AsyncClient, ChatRequest, Client, CompletionRequest, Message, Prompt } from "../src/index.js"
+import { ChatRequest, Client, CompletionRequest, Message, Prompt } from "../src/index.js"
+// the Node build, as Node resolves the package ("node" condition): AsyncClient over undici
+import { AsyncClient } from "../src/index.node.js"
 import { UndiciHttpClient } from "../src/node/index.js"
 
 export interface Candidate {
