@@ -49,7 +49,10 @@ export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServe
     const handler = HttpApp.toWebHandlerRuntime(runtime)(fake.app)
 
     const sockets = new Set<Net.Socket>()
-    const http = NodeHttp.createServer((incoming, outgoing) => serve(handler, incoming, outgoing))
+    // a dropped connection stops counting when its drop starts: the client sees the end of it
+    // (and may open another) before the socket's own "close" comes
+    const closing = (socket: Net.Socket) => void sockets.delete(socket)
+    const http = NodeHttp.createServer((incoming, outgoing) => serve(handler, incoming, outgoing, closing))
     http.on("connection", (socket: Net.Socket) => {
       sockets.add(socket)
       socket.once("close", () => sockets.delete(socket))
@@ -87,7 +90,12 @@ export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServe
 type Handler = (request: Request, context?: Context.Context<never>) => Promise<Response>
 
 /** Answers one request: the body read whole, the app's answer streamed back as it comes. */
-const serve = (handler: Handler, incoming: NodeHttp.IncomingMessage, outgoing: NodeHttp.ServerResponse): void => {
+const serve = (
+  handler: Handler,
+  incoming: NodeHttp.IncomingMessage,
+  outgoing: NodeHttp.ServerResponse,
+  closing: (socket: Net.Socket) => void
+): void => {
   const socket = incoming.socket
   const connection: ConnectionService = {
     drop: () =>
@@ -99,7 +107,10 @@ const serve = (handler: Handler, incoming: NodeHttp.IncomingMessage, outgoing: N
         // would discard unsent data: `destroySoon()` flushes what was written (headers, part
         // of the body), then closes the socket, so the client sees the partial answer and
         // then the lost connection
-        setImmediate(() => socket.destroySoon())
+        setImmediate(() => {
+          closing(socket)
+          socket.destroySoon()
+        })
       })
   }
   // a client that lets go (or a dropped socket) interrupts the app
