@@ -48,7 +48,7 @@ import type {
 } from "../schema/Tokenization.js"
 import type { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
-import { validationErrorFromThrow } from "../schema/SafeClass.js"
+import { validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "../services/AlephAlphaHttp.js"
 import { Client, type ClientService } from "../services/Client.js"
 

@@ -27,7 +27,7 @@ import * as Effect from "effect/Effect"
 import { ValidationError } from "../errors/AlephAlphaError.js"
 import { Image, Prompt, type PromptItem, Text, Tokens } from "../schema/Prompt.js"
 import { describeValue, isInstance } from "../schema/internal/untypedInput.js"
-import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
 
 type LiquidModule = typeof import("liquidjs")
 type Liquid = InstanceType<LiquidModule["Liquid"]>

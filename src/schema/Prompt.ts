@@ -34,7 +34,8 @@ import {
   urlOptionsArgument,
   withArguments
 } from "../prompt/internal/loaderArguments.js"
-import { SafeClass, validationErrorFromParseError, validationErrorFromThrow } from "./SafeClass.js"
+import { SafeClass, validationErrorFromParseError } from "./SafeClass.js"
+import { validationErrorFromThrow } from "./internal/thrown.js"
 
 // ---------------------------------------------------------------------------------------------
 // numbers

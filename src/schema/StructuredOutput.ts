@@ -8,7 +8,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { ValidationError } from "../errors/AlephAlphaError.js"
-import { describeThrown, SafeClass, validationErrorFromThrow } from "./SafeClass.js"
+import { SafeClass } from "./SafeClass.js"
+import { describeThrown, validationErrorFromThrow } from "./internal/thrown.js"
 
 /** A JSON Schema document. */
 export type JsonSchemaDocument = { readonly [key: string]: unknown }

@@ -26,7 +26,7 @@ import {
 } from "../schema/Chat.js"
 import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/StructuredOutput.js"
 import { formatParseError } from "../schema/internal/parseErrorText.js"
-import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import { invalidModel } from "./internal/modelName.js"
 import * as Telemetry from "./Telemetry.js"

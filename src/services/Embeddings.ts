@@ -27,7 +27,8 @@ import {
   type SemanticEmbeddingResponse,
   SemanticEmbeddingResponseFromWire
 } from "../schema/Embedding.js"
-import { encodeInput, validationErrorFromThrow } from "../schema/SafeClass.js"
+import { validationErrorFromThrow } from "../schema/internal/thrown.js"
+import { encodeInput } from "../schema/internal/untypedInput.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import * as Telemetry from "./Telemetry.js"
 

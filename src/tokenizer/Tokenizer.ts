@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import type { AsyncClient, CallOptions } from "../promise/AsyncClient.js"
 import { isInstance } from "../schema/internal/untypedInput.js"
-import { describeThrown, validationErrorFromThrow } from "../schema/SafeClass.js"
+import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { Tokenization } from "../services/Tokenization.js"
 
 /**

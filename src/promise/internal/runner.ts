@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import { validationErrorFromThrow } from "../../schema/SafeClass.js"
+import { validationErrorFromThrow } from "../../schema/internal/thrown.js"
 
 /**
  * A function running the effect `effect()` makes, which needs `R`, with `layer()` built when

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { MediaError, ValidationError } from "../../errors/AlephAlphaError.js"
 import { describeValue, isInstance } from "../../schema/internal/untypedInput.js"
-import { describeThrown } from "../../schema/SafeClass.js"
+import { describeThrown } from "../../schema/internal/thrown.js"
 
 /** Thrown by a reader; {@link withArguments} turns it into the loader's failure. */
 class BadArgument {

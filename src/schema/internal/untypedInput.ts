@@ -3,8 +3,10 @@
  * options objects copied once (their getters and `Proxy` traps may throw).
  */
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { ValidationError } from "../../errors/AlephAlphaError.js"
-import { validationErrorFromThrow } from "../SafeClass.js"
+import { validationErrorFromParseError } from "../SafeClass.js"
+import { validationErrorFromThrow } from "./thrown.js"
 
 /** `value instanceof C`, false where asking throws (a Proxy whose `getPrototypeOf` trap throws). */
 export const isInstance = (value: unknown, C: abstract new(...args: Array<any>) => unknown): boolean => {
@@ -39,5 +41,22 @@ export const copyOptions = (options: unknown, subject: string): Either.Either<Re
     return Either.right({ ...options })
   } catch (thrown) {
     return Either.left(validationErrorFromThrow(thrown, options, subject))
+  }
+}
+
+/**
+ * `Schema.encodeEither(schema)(input)` for input from untyped code: a violation, and anything
+ * the encoding throws (see {@link validationErrorFromThrow}), is a `ValidationError` about
+ * `subject()` (asked only then).
+ */
+export const encodeInput = <A, I>(
+  schema: Schema.Schema<A, I>,
+  input: A,
+  subject: () => string | undefined
+): Either.Either<I, ValidationError> => {
+  try {
+    return Either.mapLeft(Schema.encodeEither(schema)(input), (error) => validationErrorFromParseError(error, subject()))
+  } catch (thrown) {
+    return Either.left(validationErrorFromThrow(thrown, input, subject()))
   }
 }
