@@ -17,12 +17,11 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import * as esbuild from "esbuild"
+import { heavyPackages as heavy, nodeOnly, packageOf } from "./bundle-rules.mjs"
 import { coldImports, effectModulesOf, median } from "./cold-import.mjs"
 import { install, pack } from "./packed-project.mjs"
 
 const budgets = { packages: 8, clientGzipKB: 150, asyncClientGzipKB: 130, coldImportRatio: 1.1 }
-const heavy = ["mammoth", "liquidjs", "@huggingface/tokenizers", "image-size"]
-const nodeOnly = /^(node:|undici\/|@effect\/platform-node)|\/node_modules\/(undici|@effect\/platform-node[^/]*)\//
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
 const failures = []
@@ -125,7 +124,6 @@ export const main = async (token, host) => {
     const inputs = Object.keys(result.metafile.inputs)
     return { entry, code: result.outputFiles[0].contents, inputs }
   }
-  const packageOf = (input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]
   for (const [name, budget] of [["Client", budgets.clientGzipKB], ["AsyncClient", budgets.asyncClientGzipKB]]) {
     let built
     try {

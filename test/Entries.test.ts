@@ -1,10 +1,9 @@
 import * as esbuild from "esbuild"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { heavyPackages, nodeOnly, packageOf } from "../scripts/bundle-rules.mjs"
 
 const root = path.resolve(import.meta.dirname, "..")
-const nodeOnly = /^(node:|undici\/|@effect\/platform-node)|\/node_modules\/(undici|@effect\/platform-node[^/]*)\//
-const heavy = /\/node_modules\/(mammoth|liquidjs|@huggingface\/tokenizers|image-size)\//
 
 /** The files esbuild puts into a browser bundle of `contents` (no code splitting: every import() inlined). */
 const inputsOf = async (contents: string) => {
@@ -37,7 +36,7 @@ describe("entry points", () => {
       export const viaEffect = Client.pipe((client) => client)
       export const viaPromise = (client: AsyncClient) => [client.chat(request), client.chatWithStreaming(request)]
     `)
-    expect(inputs.filter((input) => heavy.test(input))).toEqual([])
+    expect(inputs.filter((input) => heavyPackages.includes(packageOf(input) ?? ""))).toEqual([])
     expect(inputs.some((input) => input.endsWith("src/services/ChatCompletions.ts"))).toBe(true)
   }, 30_000)
 })
