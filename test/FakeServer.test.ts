@@ -426,6 +426,58 @@ describe("FakeServer in memory", () => {
       expect(statuses).toEqual([429, 429, 500, 200])
     }))
 
+  it.effect("keeps a fault aimed at a path for the first request to that path, letting others pass", () =>
+    Effect.gen(function*() {
+      const { client, base, server } = yield* inMemory()
+      yield* server.script(Fault.Status({ status: 503, path: "chat/completions" }))
+      const embed = yield* client.execute(post(base, "/semantic_embed", { model: "luminous-base", prompt: "x", representation: "symmetric" }))
+      expect(embed.status).toBe(200)
+      const version = yield* client.execute(get(base, "/version"))
+      expect(version.status).toBe(200)
+      const chat = post(base, "/chat/completions", { model: "llama-3.1-8b-instruct", messages: [] })
+      expect((yield* client.execute(chat)).status).toBe(503)
+      expect((yield* client.execute(chat)).status).toBe(200)
+    }))
+
+  it.effect("names a path with or without a leading / or /v1/, on either side, and a method in any case", () =>
+    Effect.gen(function*() {
+      const { client, server } = yield* inMemory()
+      yield* server.script(
+        Fault.Status({ status: 501, path: "/v1/version" }),
+        Fault.Status({ status: 502, path: "version", method: "get" }),
+        Fault.Status({ status: 503, path: "/version/", method: "POST" }),
+        Fault.Status({ status: 504, method: "GET" })
+      )
+      const statuses: Array<number> = []
+      for (const base of [InMemory.url, `${InMemory.url}/v1`, InMemory.url, `${InMemory.url}/v1`]) {
+        statuses.push((yield* client.execute(get(base, "/version"))).status)
+      }
+      // the POST-only fault is never taken by a GET
+      expect(statuses).toEqual([501, 502, 504, 200])
+      expect((yield* client.execute(post(InMemory.url, "/version", {}))).status).toBe(503)
+    }))
+
+  it.effect("gives each request the first queued fault that applies to it, leaving the others in order", () =>
+    Effect.gen(function*() {
+      const { client, base, server } = yield* inMemory()
+      yield* server.script(
+        Fault.Status({ status: 429, path: "complete", times: 2 }),
+        Fault.Status({ status: 500 }),
+        Fault.Status({ status: 502 })
+      )
+      const complete = post(base, "/complete", { model: "luminous-base", prompt: "x" })
+      const version = get(base, "/version")
+      const statuses: Array<number> = []
+      for (const request of [version, complete, version, complete, complete, version]) {
+        statuses.push((yield* client.execute(request)).status)
+      }
+      expect(statuses).toEqual([500, 429, 502, 429, 200, 200])
+      // a reset drops targeted faults too
+      yield* server.script(Fault.Status({ status: 503, path: "complete" }))
+      yield* server.reset
+      expect((yield* client.execute(complete)).status).toBe(200)
+    }))
+
   it.effect("fails the request with a transport RequestError on DropBeforeHeaders", () =>
     Effect.gen(function*() {
       const { client, base, server, transport } = yield* inMemory()

@@ -6,7 +6,8 @@
  * The app does not listen anywhere by itself: serve it in memory (`InMemory`, behind a fetch
  * shim, following the caller's `TestClock`) or on 127.0.0.1 (`Loopback`).
  *
- * What it answers, in order: the request is recorded, the next scripted fault is taken, the
+ * What it answers, in order: the request is recorded, the first scripted fault that applies to
+ * it is taken (see `Fault`), the
  * latency is slept; then a `Status` / `DropBeforeHeaders` / `StallHeaders` fault answers
  * instead; then a missing `Authorization: Bearer <token>` is a 401 `UNAUTHENTICATED`, an
  * unknown path a 404 `NOT_FOUND`, an unknown `model` a 404 `UNKNOWN_MODEL`; the other faults
@@ -119,7 +120,10 @@ export interface Service {
   readonly app: HttpApp.Default<never, never>
   /** Every request received so far, in order of arrival. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** Queues faults for the next requests, one per request, in order (`times` repeats one). */
+  /**
+   * Queues faults for the next requests, in order: each request takes the first queued fault
+   * that applies to it (any, unless the fault names a `path` or `method`); `times` repeats one.
+   */
   readonly script: (...faults: ReadonlyArray<Fault.Fault>) => Effect.Effect<void>
   /** Replaces the latency slept before each answer; `undefined` answers at once. */
   readonly setLatency: (latency: Duration.DurationInput | undefined) => Effect.Effect<void>
@@ -285,6 +289,14 @@ const statusResponse = (fault: Fault.Status): HttpServerResponse.HttpServerRespo
     : HttpServerResponse.unsafeJson(fault.body, options)
 }
 
+// "/v1/chat/completions/", "v1/chat/completions" and "chat/completions" name one endpoint
+const endpointOf = (path: string): string => path.replace(/^\/+/, "").replace(/^v1(\/|$)/, "").replace(/\/+$/, "")
+
+// String(): a script may come from untyped code, and the server must not die of it
+const appliesTo = (fault: Fault.Target, { method, path }: RecordedRequest): boolean =>
+  (fault.method === undefined || String(fault.method).toUpperCase() === method.toUpperCase()) &&
+  (fault.path === undefined || endpointOf(String(fault.path)) === endpointOf(path))
+
 type BodyFault = Fault.DropMidBody | Fault.DropMidStream | Fault.StallBody | Fault.StallStream
 
 // Keeps the answer's status and headers but only part of its body, then `tail` (a drop or silence).
@@ -335,11 +347,13 @@ const unsafeMake = (options: Options): Service => {
   let latency: Duration.DurationInput | undefined = options.latency
   let sequence = 0
 
-  const takeFault = (): Fault.Fault | undefined => {
-    const next = faults[0]
+  // the first queued fault that applies to the request; the ones passed over keep their place
+  const takeFault = (request: RecordedRequest): Fault.Fault | undefined => {
+    const index = faults.findIndex(({ fault }) => appliesTo(fault, request))
+    const next = faults[index]
     if (next === undefined) return undefined
     next.remaining -= 1
-    if (next.remaining <= 0) faults.shift()
+    if (next.remaining <= 0) faults.splice(index, 1)
     return next.fault
   }
 
@@ -442,7 +456,7 @@ const unsafeMake = (options: Options): Service => {
     const recorded = record(request, text)
     if (recordRequests) requests.push(recorded)
     const number = sequence++
-    const fault = takeFault()
+    const fault = takeFault(recorded)
 
     const delay = fault?._tag === "Latency" ? fault.duration : latency
     if (delay !== undefined) yield* Effect.sleep(delay)

@@ -3,8 +3,16 @@
  * object with a `_tag`; the constructors below only fill the tag in, so
  * `{ _tag: "Status", status: 503 }` works as well as `Fault.Status({ status: 503 })`.
  *
- * A scripted fault is consumed by the next request the server receives (whatever its path);
- * `times: n` makes it apply to the next `n` requests.
+ * Which request takes a scripted fault: each request takes the first queued fault that applies
+ * to it, and faults it passes over stay queued, in order. An untargeted fault applies to any
+ * request, so a script of untargeted faults is used one per request, whatever the path; a
+ * fault with `path` (and/or `method`) applies only to the requests it names and waits for the
+ * first of them. `times: n` makes a fault apply to the next `n` requests it applies to.
+ *
+ * ```ts
+ * // the embedding call passes; the chat stream after it stalls after one event
+ * server.script(Fault.StallStream({ afterEvents: 1, path: "chat/completions" }))
+ * ```
  */
 import type * as Duration from "effect/Duration"
 
@@ -20,10 +28,23 @@ export type Fault =
   | Latency
 
 /** Fields every fault shares. */
-export interface Repeat {
-  /** How many consecutive requests the fault applies to. Default: 1. */
+export interface Repeat extends Target {
+  /** How many of the requests it applies to the fault answers (one after the other). Default: 1. */
   readonly times?: number | undefined
 }
+
+/** Which requests a fault applies to; without either field, to any request. */
+export interface Target {
+  /**
+   * The endpoint, as the client names it: `"chat/completions"`, `"embed"`,
+   * `"models/luminous-base/tokenizer"`; a leading `/` or `/v1/` is ignored, on both sides, so
+   * `"/v1/embed"` (a recorded request's `path`) names the same endpoint. Default: any path.
+   */
+  readonly path?: string | undefined
+  /** The HTTP method, in any case (`"POST"`, `"get"`). Default: any method. */
+  readonly method?: string | undefined
+}
+
 
 /**
  * Answer with this status instead of the real answer. An object `body` is sent as JSON, a
