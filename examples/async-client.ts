@@ -7,7 +7,6 @@
  * Without ALEPH_ALPHA_TOKEN it starts the embedded fake server on 127.0.0.1 first; with it
  * (and ALEPH_ALPHA_HOST) it talks to the real API.
  */
-import { Layer, ManagedRuntime } from "effect"
 import {
   AbortError,
   AsyncClient,
@@ -18,14 +17,12 @@ import {
   NotFoundError,
   Prompt
 } from "../src/index.js"
-import { FakeServer } from "../src/testing/index.js"
 import { Loopback } from "../src/testing/node/index.js"
 
-// the embedded fake server on a real socket (Effect runs it; the client itself needs no Effect)
-const fake = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer({ latency: "20 millis" }))))
-
 const token = process.env.ALEPH_ALPHA_TOKEN
-const host = token ? process.env.ALEPH_ALPHA_HOST : `${(await fake.runPromise(Loopback.Loopback)).url}/v1`
+// the embedded fake server on a real socket, unless there is a token for the real API
+const fake = token ? undefined : await Loopback.start({ latency: "20 millis" })
+const host = fake === undefined ? process.env.ALEPH_ALPHA_HOST : `${fake.url}/v1`
 
 try {
   // closing the client (here by `await using`) releases its connections
@@ -73,5 +70,5 @@ try {
     else throw error
   }
 } finally {
-  await fake.dispose()
+  await fake?.close()
 }

@@ -2,23 +2,31 @@
  * The fake server on 127.0.0.1: a `node:http` server of our own, whose sockets are counted
  * (`openConnections`) and destroyed to lose a connection, handing each request to the fake
  * server's app as a web `Request` (`HttpApp.toWebHandlerRuntime`). For tests of a real
- * transport (undici): connection reuse, socket closing, benchmarks. Node only (reached from
+ * transport (undici): connection reuse, socket closing, benchmarks; and, with `start`, for
+ * Promise code (vitest, jest, node:test) that does not use Effect. Node only (reached from
  * `aleph-alpha-client/testing/node`).
  */
 import * as HttpApp from "@effect/platform/HttpApp"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Runtime from "effect/Runtime"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as NodeHttp from "node:http"
 import type * as Net from "node:net"
-import type { ValidationError } from "../../errors/AlephAlphaError.js"
+import { ValidationError } from "../../errors/AlephAlphaError.js"
+import { validationErrorFromThrow } from "../../schema/internal/thrown.js"
+import { copyOptions } from "../../schema/internal/untypedInput.js"
 import * as UndiciHttpClient from "../../node/UndiciHttpClient.js"
 import { Client, type Families } from "../../services/Client.js"
 import * as AlephAlphaTest from "../AlephAlphaTest.js"
 import { FakeConnection, type Service as ConnectionService } from "../FakeConnection.js"
 import * as FakeServer from "../FakeServer.js"
+import type * as Fault from "../Fault.js"
 
 /** A fake server listening on 127.0.0.1. */
 export interface LoopbackServer {
@@ -70,8 +78,14 @@ export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServe
     })
 
     yield* Effect.acquireRelease(
+      // a port that is taken or out of range is a defect, not a wait for a "listening" that never comes
       Effect.async<void>((resume) => {
-        http.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.void))
+        http.once("error", (error) => resume(Effect.die(error)))
+        try {
+          http.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.void))
+        } catch (error) {
+          resume(Effect.die(error))
+        }
       }),
       // destroys the connections first: `close()` waits for open ones, and a stalled answer
       // would keep one open forever
@@ -189,4 +203,83 @@ export const layerClient = (
     Layer.provideMerge(layer()),
     Layer.provideMerge(FakeServer.layer(options.server))
   )
+}
+
+/** Options of {@link start}: how the fake server behaves and where it listens. */
+export interface StartOptions extends FakeServer.Options, ListenOptions {}
+
+/**
+ * A fake server on 127.0.0.1 for Promise code: point a client at `url`, script faults, read
+ * what it received. `close()` (or `await using`) stops it.
+ */
+export interface RunningServer {
+  /** The server's origin, e.g. `"http://127.0.0.1:39215"`; every route is served under it and under `/v1`. */
+  readonly url: string
+  readonly port: number
+  /** Queues faults for the next requests (see `Fault` for which request takes which). */
+  readonly script: (...faults: ReadonlyArray<Fault.Fault>) => void
+  /** Every request received so far, in order of arrival. */
+  readonly requests: () => ReadonlyArray<FakeServer.RecordedRequest>
+  /** Replaces the latency slept before each answer; `undefined` answers at once. */
+  readonly setLatency: (latency: Duration.DurationInput | undefined) => void
+  /** Drops queued faults and recorded requests and restores the configured latency. */
+  readonly reset: () => void
+  /** TCP connections currently open to the server. */
+  readonly openConnections: () => number
+  /**
+   * Stops listening, destroying the connections still open (a stalled answer ends as a lost
+   * connection); resolves once the port is free. Calling it again does nothing.
+   */
+  readonly close: () => Promise<void>
+  /** `close()`, for `await using server = await Loopback.start()`. */
+  readonly [Symbol.asyncDispose]: () => Promise<void>
+}
+
+const subject = "Loopback.start options"
+
+/**
+ * Starts a fresh fake server on 127.0.0.1, without Effect:
+ *
+ * ```ts
+ * await using server = await Loopback.start()
+ * const client = new AsyncClient({ token: "test", host: server.url })
+ * server.script(Fault.Status({ status: 503, path: "complete" }))
+ * ```
+ *
+ * Its latency and stalls run on the real clock. It rejects with a `ValidationError` for bad
+ * options (a port not in 0–65535) and with Node's error when it cannot listen (`EADDRINUSE`).
+ */
+export const start = async (options: StartOptions = {}): Promise<RunningServer> => {
+  const copied = copyOptions(options, subject)
+  if (Either.isLeft(copied)) throw copied.left
+  const { port } = copied.right
+  if (port !== undefined && !(typeof port === "number" && Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new ValidationError({ path: "port", issue: `expected an integer from 0 to 65535, got ${String(port)}`, subject })
+  }
+  // models that are not a list, say, make the server's construction throw
+  const made = Effect.runSyncExit(FakeServer.make(copied.right as StartOptions))
+  if (Exit.isFailure(made)) throw validationErrorFromThrow(Cause.squash(made.cause), options, subject)
+  const fake = made.value
+  const scope = Effect.runSync(Scope.make())
+  const exit = await Effect.runPromiseExit(
+    listen({ port: port as number | undefined }).pipe(Effect.provideService(FakeServer.FakeServer, fake), Scope.extend(scope))
+  )
+  if (Exit.isFailure(exit)) {
+    await Effect.runPromise(Scope.close(scope, exit))
+    throw Cause.squash(exit.cause)
+  }
+  const server = exit.value
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= Effect.runPromise(Scope.close(scope, Exit.void)))
+  return {
+    url: server.url,
+    port: server.port,
+    script: (...faults) => Effect.runSync(fake.script(...faults)),
+    requests: () => Effect.runSync(fake.requests),
+    setLatency: (latency) => Effect.runSync(fake.setLatency(latency)),
+    reset: () => Effect.runSync(fake.reset),
+    openConnections: () => Effect.runSync(server.openConnections),
+    close,
+    [Symbol.asyncDispose]: close
+  }
 }
