@@ -24,6 +24,7 @@ import { copyOptions } from "../../schema/internal/untypedInput.js"
 import * as UndiciHttpClient from "../../node/UndiciHttpClient.js"
 import { Client, type Families } from "../../services/Client.js"
 import * as AlephAlphaTest from "../AlephAlphaTest.js"
+import { clientOptions } from "../internal/retryWait.js"
 import { FakeConnection, type Service as ConnectionService } from "../FakeConnection.js"
 import * as FakeServer from "../FakeServer.js"
 import type * as Fault from "../Fault.js"
@@ -195,7 +196,7 @@ export const layerClient = (
 ): Layer.Layer<Client | Families | FakeServer.FakeServer | Loopback, ValidationError> => {
   const client = Layer.unwrapEffect(
     Effect.map(Loopback, (server) =>
-      Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1`, ...options.client }).pipe(
+      Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1`, ...clientOptions(options) }).pipe(
         Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit }))
       ))
   )
