@@ -6,7 +6,8 @@
  *   npx tsx examples/testing-with-layers.ts
  *
  * Written with node:test so that it runs as a plain script; with @effect/vitest the bodies
- * are the same inside `it.effect(...)`, and retries and latency then follow the TestClock.
+ * are the same inside `it.effect(...)`: latency and timeouts then follow the TestClock, and
+ * the client's waits between retries move it on by themselves.
  */
 import assert from "node:assert/strict"
 import { test } from "node:test"

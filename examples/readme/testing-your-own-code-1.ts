@@ -30,4 +30,12 @@ describe("summarize", () => {
       yield* server.script(Fault.Status({ status: 503, body: { error: "Queue full", code: "QUEUE_FULL" } }))
       expect(yield* summarize("Apples are red.")).toBe("(busy)")
     }).pipe(Effect.provide(AlephAlphaTest.layer({ client: { totalRetries: 0 } }))))
+
+  it.effect("gets through a 503 by retrying", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeServer.FakeServer
+      yield* server.script(Fault.Status({ status: 503 }))
+      expect(yield* summarize("Apples are red.")).not.toBe("(busy)")
+      expect(yield* server.requests).toHaveLength(2) // no TestClock.adjust needed
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
 })
