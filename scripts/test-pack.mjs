@@ -2,7 +2,8 @@
 // `prepack` script builds it),
 // installs the tarball (its dependencies from the registry) into a fresh ESM project and a
 // fresh CommonJS project, and in each imports every entry point, starts the fake server on
-// loopback ("./testing/node"), and makes a completion and a streamed chat through AsyncClient
+// loopback ("./testing/node", with `Loopback.start()` for the Promise part), and makes a completion
+// and a streamed chat through AsyncClient
 // (its default transport, undici on Node) and through Client (over "./node"'s undici layer),
 // builds the model's tokenizer ("./tokenizer") and renders a template ("./template"). Also
 // prints the tarball size and the install size.
@@ -35,11 +36,10 @@ const program = (kind) => {
   const load = Object.entries(entries).map(([name, entry]) =>
     kind === "esm" ? `import * as ${name} from "${entry}"` : `const ${name} = require("${entry}")`
   ).join("\n") + "\n" + (kind === "esm"
-    ? `import { Effect, Layer, ManagedRuntime, Stream } from "effect"`
-    : `const { Effect, Layer, ManagedRuntime, Stream } = require("effect")`)
+    ? `import { Effect, Stream } from "effect"`
+    : `const { Effect, Stream } = require("effect")`)
   return `${load}
 const { AsyncClient, ChatRequest, Client, CompletionRequest, Message, Prompt } = AA
-const { FakeServer } = Testing
 const { Loopback } = TestingNode
 if (typeof Ai.AlephAlphaLanguageModel.layer !== "function") throw new Error("./ai did not load")
 if (typeof Doc.Document.fromText !== "function") throw new Error("./document did not load")
@@ -61,15 +61,18 @@ const viaClient = Effect.gen(function* () {
 const main = async () => {
   const [completed, streamed, decoded] = await Effect.runPromise(Effect.provide(viaClient, Loopback.layerClient()))
   if (!completed || !streamed || decoded !== "an apple") throw new Error("Client returned nothing")
-  const runtime = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer())))
-  const { url: host } = await runtime.runPromise(Loopback.Loopback)
-  const client = new AsyncClient({ token: "pack-test", host })
+  // the fake server for Promise code, with a fault aimed at the chat endpoint (retried past)
+  const server = await Loopback.start()
+  server.script(Testing.Fault.Status({ status: 503, retryAfter: "0", path: "chat/completions" }))
+  const client = new AsyncClient({ token: "pack-test", host: server.url })
   const answer = await client.complete(completion, "luminous-base")
   let text = ""
   for await (const event of client.chatWithStreaming(chat)) if (event._tag === "ChatStreamChunk") text += event.content
   await client.close()
-  await runtime.dispose()
+  const paths = server.requests().map((request) => request.path).join(" ")
+  await server.close()
   if (!answer.completions[0].completion || !text) throw new Error("AsyncClient returned nothing")
+  if (paths !== "/complete /chat/completions /chat/completions") throw new Error("Loopback.start: unexpected requests " + paths)
   const template = await Template.promptTemplate("Hello {{ name }}")
   const prompt = await Template.renderPromptTemplate(template, { name: "apple" })
   if (prompt.items[0].text !== "Hello apple") throw new Error("./template did not render")

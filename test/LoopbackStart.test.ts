@@ -120,6 +120,8 @@ describe("Loopback.start", () => {
     await expect(Loopback.start({ port: 1.5 })).rejects.toThrow(/port: expected an integer from 0 to 65535/)
     await expect(Loopback.start(null as never)).rejects.toBeInstanceOf(ValidationError)
     await expect(Loopback.start({ models: 42 as never })).rejects.toBeInstanceOf(ValidationError)
+    const throwing = Object.defineProperty({}, "port", { enumerable: true, get: () => { throw new Error("boom") } })
+    await expect(Loopback.start(throwing)).rejects.toBeInstanceOf(ValidationError)
     await using server = await Loopback.start()
     await expect(Loopback.start({ port: server.port })).rejects.toMatchObject({ code: "EADDRINUSE" })
     // the failed start left nothing behind: the first server still answers
