@@ -4,7 +4,8 @@
  * deterministic output, recording every request and injecting scripted faults.
  *
  * The app does not listen anywhere by itself: serve it in memory (`InMemory`, behind a fetch
- * shim, following the caller's `TestClock`) or on 127.0.0.1 (`Loopback`).
+ * shim, following the caller's `TestClock`) or on 127.0.0.1 (`Loopback`; from Promise code,
+ * `await Loopback.start()`).
  *
  * What it answers, in order: the request is recorded, the first scripted fault that applies to
  * it is taken (see `Fault`), the
