@@ -8,11 +8,10 @@
  * `await Loopback.start()`).
  *
  * What it answers, in order: the request is recorded, the first scripted fault that applies to
- * it is taken (see `Fault`), the
- * latency is slept; then a `Status` / `DropBeforeHeaders` / `StallHeaders` fault answers
- * instead; then a missing `Authorization: Bearer <token>` is a 401 `UNAUTHENTICATED`, an
- * unknown path a 404 `NOT_FOUND`, an unknown `model` a 404 `UNKNOWN_MODEL`; the other faults
- * cut or stall the real answer's body.
+ * it is taken (see `Fault`), the latency is slept; then a `Status` / `DropBeforeHeaders` /
+ * `StallHeaders` fault answers instead; then a missing `Authorization: Bearer <token>` is a
+ * 401 `UNAUTHENTICATED`, an unknown path a 404 `NOT_FOUND`, an unknown `model` a 404
+ * `UNKNOWN_MODEL`; the other faults cut or stall the real answer's body.
  *
  * Generated text: the words of the prompt (`complete`) or of the last user message (chat),
  * one word per token, cycled until `maximum_tokens` / `max_tokens` (finish reason

@@ -45,7 +45,6 @@ export interface Target {
   readonly method?: string | undefined
 }
 
-
 /**
  * Answer with this status instead of the real answer. An object `body` is sent as JSON, a
  * string as `text/plain`; without a body the answer is empty.

@@ -81,9 +81,13 @@ export const listen = (options: ListenOptions = {}): Effect.Effect<LoopbackServe
     yield* Effect.acquireRelease(
       // a port that is taken or out of range is a defect, not a wait for a "listening" that never comes
       Effect.async<void>((resume) => {
-        http.once("error", (error) => resume(Effect.die(error)))
+        const failed = (error: Error) => resume(Effect.die(error))
+        http.once("error", failed)
         try {
-          http.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.void))
+          http.listen(options.port ?? 0, "127.0.0.1", () => {
+            http.off("error", failed)
+            resume(Effect.void)
+          })
         } catch (error) {
           resume(Effect.die(error))
         }
