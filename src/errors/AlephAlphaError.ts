@@ -15,7 +15,12 @@ const HttpErrorFields = {
   /** The API's human-readable `error`, or the raw body text when it was not `{"error","code"}`. */
   error: Schema.String,
   /** The server's `Retry-After` / `retry-after-ms`, already turned into a delay. */
-  retryAfter: Schema.optional(Schema.DurationFromSelf)
+  retryAfter: Schema.optional(Schema.DurationFromSelf),
+  /**
+   * The request id: the answer's `x-request-id` (or `request-id`) header, or else the one the
+   * client sent (`requestId` option, or an `x-request-id` header of yours). Absent when neither.
+   */
+  requestId: Schema.optional(Schema.String)
 }
 
 const describeHttp = (label: string, self: {
@@ -106,7 +111,12 @@ export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>
   error: Schema.String,
   /** The client-side limit that ran out. */
   timeout: Schema.optional(Schema.DurationFromSelf),
-  retryAfter: Schema.optional(Schema.DurationFromSelf)
+  retryAfter: Schema.optional(Schema.DurationFromSelf),
+  /**
+   * The request id: the answer's `x-request-id` (or `request-id`) header, or else the one the
+   * client sent (`requestId` option, or an `x-request-id` header of yours). Absent when neither.
+   */
+  requestId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     return this.origin === "server"
@@ -165,7 +175,9 @@ export class TransportError extends Schema.TaggedError<TransportError>(
   "aleph-alpha-client/TransportError"
 )("TransportError", {
   message: Schema.String,
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Defect),
+  /** The id of the request (`requestId` option, or an `x-request-id` header of yours), when one was sent. */
+  requestId: Schema.optional(Schema.String)
 }) {}
 
 /** The client's own decoding failed: JSON, Schema, SSE framing or an oversized event. */
@@ -173,7 +185,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>(
   "aleph-alpha-client/DecodeError"
 )("DecodeError", {
   message: Schema.String,
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Defect),
+  /** The id of the request (`requestId` option, or an `x-request-id` header of yours), when one was sent. */
+  requestId: Schema.optional(Schema.String)
 }) {}
 
 /** An image, file, URL or docx could not be loaded. `source` names it. */

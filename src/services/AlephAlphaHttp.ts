@@ -9,6 +9,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -20,7 +21,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
@@ -115,6 +118,32 @@ export interface AlephAlphaHttpOptions {
    * Default: false — spans carry models, parameters, usage and finish reasons, never content.
    */
   readonly recordContent?: boolean | undefined
+  /**
+   * Sends an `x-request-id` header with each call (the same on each of its retries), which its
+   * errors then carry as `requestId`: `true` for a random UUID, or a function that makes an id
+   * (visible ASCII, at most 256 characters). An `x-request-id` in `headers` is sent as it is.
+   * Default: false.
+   */
+  readonly requestId?: boolean | (() => string) | undefined
+}
+
+/**
+ * Overrides of the client's options for the calls made inside one effect or stream
+ * (`AlephAlphaHttp.withCallOptions`), and, with `signal`, the trailing options of
+ * `AsyncClient`'s methods. What is not given stays as the client has it.
+ */
+export interface CallOverrides {
+  /** Replaces the client's `requestTimeout` (the limit of one attempt). Default: the client's. */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /** Replaces the client's retry policy with the default backoff and this many retries. Default: the client's. */
+  readonly totalRetries?: number | undefined
+  /** Replaces the client's retry policy (and `totalRetries`), as the client option does. Default: the client's. */
+  readonly retrySchedule?: Schedule.Schedule<unknown, AlephAlphaError> | undefined
+  /**
+   * Headers added to the client's; where both name one (case aside), this value is sent. Checked
+   * as the client's `headers` are; an `x-request-id` here becomes the calls' request id. Default: none.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
 /** The options after defaults and validation. */
@@ -132,6 +161,8 @@ export interface ResolvedOptions {
   readonly retrySchedule: Schedule.Schedule<unknown, AlephAlphaError>
   readonly headers: Readonly<Record<string, string>>
   readonly recordContent: boolean
+  /** Makes the request id of a call; undefined when the `requestId` option is off. */
+  readonly requestId: (() => string) | undefined
 }
 
 /** The default base URL. */
@@ -190,6 +221,25 @@ interface Outgoing {
   readonly span?: Tracer.Span | undefined
 }
 
+/** What one call goes by: the client's options with the overrides in force, its request id, its log. */
+interface Call {
+  readonly timeout: Duration.Duration
+  readonly timeoutMillis: number
+  readonly schedule: Schedule.Schedule<unknown, AlephAlphaError>
+  /** Every header but the trace context's. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly requestId: string | undefined
+  /** Present when `Debug` logs are on. */
+  readonly log: AttemptLog | undefined
+}
+
+/** The state of a call's log: the attempt, when the last one ended, the status its answer had. */
+interface AttemptLog {
+  attempt: number
+  lastEnd: number | undefined
+  status: number | undefined
+}
+
 /** The clock of the live runtime: only under it does a plain attempt time out with a timer. */
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 
@@ -198,15 +248,15 @@ const maxTimerMillis = 2 ** 31 - 1
 
 const subject = "client options"
 
-const invalidOption = (path: string, issue: string) => new ValidationError({ path, issue, subject })
+const invalidOption = (path: string, issue: string, of: string = subject) => new ValidationError({ path, issue, subject: of })
 
-const decodeDuration = (path: string, input: Duration.DurationInput) =>
+const decodeDuration = (path: string, input: Duration.DurationInput, subject?: string) =>
   Option.match(Duration.decodeUnknown(input), {
-    onNone: () => Effect.fail(invalidOption(path, "expected a duration")),
+    onNone: () => Either.left(invalidOption(path, "expected a duration", subject)),
     onSome: (duration) =>
       Duration.greaterThan(duration, Duration.zero)
-        ? Effect.succeed(duration)
-        : Effect.fail(invalidOption(path, "expected a positive duration"))
+        ? Either.right(duration)
+        : Either.left(invalidOption(path, "expected a positive duration", subject))
   })
 
 const isPositiveInt = (n: number) => Number.isSafeInteger(n) && n > 0
@@ -238,7 +288,8 @@ const showHost = (host: string): string => {
   return JSON.stringify(`${scheme}***${host.slice(at)}`)
 }
 
-const checkHeaders = (headers: unknown): ValidationError | undefined => {
+const checkHeaders = (headers: unknown, of: string = subject): ValidationError | undefined => {
+  const invalidOption = (path: string, issue: string) => new ValidationError({ path, issue, subject: of })
   if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
     return invalidOption("headers", "expected an object of header names and values")
   }
@@ -312,6 +363,13 @@ const resolveOptions = (
     if (!Number.isSafeInteger(totalRetries) || totalRetries < 0) {
       return yield* invalidOption("totalRetries", "expected a non-negative integer")
     }
+    if (options.retrySchedule !== undefined && !Schedule.isSchedule(options.retrySchedule)) {
+      return yield* invalidOption("retrySchedule", "expected a Schedule")
+    }
+    const requestId = options.requestId ?? false
+    if (typeof requestId !== "boolean" && typeof requestId !== "function") {
+      return yield* invalidOption("requestId", "expected a boolean or a function that returns an id")
+    }
     const maxEventSize = options.maxEventSize ?? 8 * 1024 * 1024
     if (!isPositiveInt(maxEventSize)) {
       return yield* invalidOption("maxEventSize", "expected a positive integer number of bytes")
@@ -338,13 +396,156 @@ const resolveOptions = (
       maxResponseSize,
       retrySchedule: options.retrySchedule ?? retrySchedule({ totalRetries }),
       headers,
-      recordContent: options.recordContent ?? false
+      recordContent: options.recordContent ?? false,
+      requestId: requestId === true ? randomRequestId : requestId === false ? undefined : requestId
     }
   }).pipe(
     // the checks read values of untyped code (a token, tags, headers, durations), which may
     // throw when read: a getter, a Proxy trap, a revoked Proxy
     Effect.catchAllDefect((thrown) => Effect.fail(validationErrorFromThrow(thrown, untyped, subject)))
   )
+
+// ---------------------------------------------------------------------------------------------
+// per-call overrides and request ids
+
+/** `CallOverrides` after validation; `undefined` for what is not overridden. */
+interface ResolvedOverrides {
+  readonly requestTimeout: Duration.Duration | undefined
+  readonly retrySchedule: Schedule.Schedule<unknown, AlephAlphaError> | undefined
+  readonly headers: Readonly<Record<string, string>> | undefined
+}
+
+const overridesSubject = "call options"
+
+/** Checks overrides from untyped code (read once: their getters may throw). */
+const resolveOverrides = (untyped: CallOverrides): Either.Either<ResolvedOverrides, ValidationError> => {
+  try {
+    const copied = copyOptions(untyped, overridesSubject)
+    if (Either.isLeft(copied)) return Either.left(copied.left)
+    const options = copied.right as Partial<CallOverrides>
+    let requestTimeout: Duration.Duration | undefined
+    if (options.requestTimeout !== undefined) {
+      const decoded = decodeDuration("requestTimeout", options.requestTimeout, overridesSubject)
+      if (Either.isLeft(decoded)) return Either.left(decoded.left)
+      requestTimeout = decoded.right
+    }
+    let schedule = options.retrySchedule
+    if (schedule !== undefined && !Schedule.isSchedule(schedule)) {
+      return Either.left(invalidOption("retrySchedule", "expected a Schedule", overridesSubject))
+    }
+    const totalRetries = options.totalRetries
+    if (totalRetries !== undefined && (!Number.isSafeInteger(totalRetries) || totalRetries < 0)) {
+      return Either.left(invalidOption("totalRetries", "expected a non-negative integer", overridesSubject))
+    }
+    if (schedule === undefined && totalRetries !== undefined) schedule = retrySchedule({ totalRetries })
+    const headers = options.headers === undefined ? undefined : { ...options.headers }
+    const badHeader = headers === undefined ? undefined : checkHeaders(headers, overridesSubject)
+    if (badHeader !== undefined) return Either.left(badHeader)
+    return Either.right({ requestTimeout, retrySchedule: schedule, headers })
+  } catch (thrown) {
+    return Either.left(validationErrorFromThrow(thrown, untyped, overridesSubject))
+  }
+}
+
+/** `base` with `extra`'s headers, which replace any of the same name whatever its case. */
+const mergeHeaders = (
+  base: Readonly<Record<string, string>> | undefined,
+  extra: Readonly<Record<string, string>> | undefined
+): Readonly<Record<string, string>> | undefined => {
+  if (base === undefined || extra === undefined) return extra ?? base
+  const replaced = new Set(Object.keys(extra).map((name) => name.toLowerCase()))
+  const merged: Record<string, string> = {}
+  for (const name of Object.keys(base)) if (!replaced.has(name.toLowerCase())) merged[name] = base[name]!
+  return Object.assign(merged, extra)
+}
+
+/** The overrides in force: read once per call by the transport, `undefined` (nothing to do) by default. */
+const currentOverrides = FiberRef.unsafeMake<ResolvedOverrides | undefined>(undefined)
+
+/** Overrides applied inside others win where both set a field. */
+const withOverrides = (inner: ResolvedOverrides) => (outer: ResolvedOverrides | undefined): ResolvedOverrides =>
+  outer === undefined ? inner : {
+    requestTimeout: inner.requestTimeout ?? outer.requestTimeout,
+    retrySchedule: inner.retrySchedule ?? outer.retrySchedule,
+    headers: mergeHeaders(outer.headers, inner.headers)
+  }
+
+/**
+ * Runs an effect or a stream with the client's options overridden for every call made in it
+ * (see `CallOverrides`); invalid overrides fail it with a `ValidationError`, before any call.
+ */
+const withCallOptions = (options: CallOverrides): {
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValidationError, R>
+  <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ValidationError, R>
+} => {
+  const resolved = resolveOverrides(options)
+  return ((self: Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>) => {
+    if (Either.isLeft(resolved)) {
+      return Stream.StreamTypeId in self ? Stream.fail(resolved.left) : Effect.fail(resolved.left)
+    }
+    const apply = withOverrides(resolved.right)
+    // the stream's fiber holds the overrides while the stream runs, so each request it makes sees them
+    return Stream.StreamTypeId in self
+      ? Stream.unwrapScoped(Effect.as(Effect.locallyScopedWith(currentOverrides, apply), self))
+      : Effect.locallyWith(self, currentOverrides, apply)
+  }) as never
+}
+
+/** A random UUID, where `crypto.randomUUID` exists (it may not: e.g. a page served over plain HTTP). */
+const randomRequestId = (): string => {
+  const crypto = (globalThis as { readonly crypto?: { readonly randomUUID?: () => string } }).crypto
+  if (typeof crypto?.randomUUID === "function") return crypto.randomUUID()
+  let id = ""
+  for (let i = 0; i < 32; i++) id += Math.floor(Math.random() * 16).toString(16)
+  return id
+}
+
+const maxRequestId = 256
+
+/** The id the `requestId` function makes, checked: it is sent as a header. */
+const makeRequestId = (make: () => string): Either.Either<string, ValidationError> => {
+  let id: unknown
+  try {
+    id = make()
+  } catch (thrown) {
+    return Either.left(validationErrorFromThrow(thrown, make, subject))
+  }
+  return typeof id === "string" && id !== "" && id.length <= maxRequestId && headerValue.test(id)
+    ? Either.right(id)
+    : Either.left(invalidOption("requestId", `the function must return 1 to ${maxRequestId} visible ASCII characters`))
+}
+
+/** The request id the headers send, whatever the case of its name. */
+const requestIdIn = (headers: Readonly<Record<string, string>>): string | undefined => {
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === "x-request-id") return headers[name]
+  return undefined
+}
+
+/** The error with `requestId`, where its class has the field and it has none yet. */
+const withRequestId = <E>(error: E, requestId: string): E => {
+  const fields = error as { readonly _tag?: unknown; readonly requestId?: unknown }
+  if (!carriesRequestId.has(fields._tag as string) || fields.requestId !== undefined) return error
+  const props: Record<string, unknown> = {}
+  for (const key of Object.keys(error as object)) if (key !== "_tag") props[key] = (error as Record<string, unknown>)[key]
+  if ((error as { readonly cause?: unknown }).cause !== undefined) props.cause = (error as { readonly cause?: unknown }).cause
+  const Class = (error as object).constructor as new(props: Record<string, unknown>) => E
+  return new Class({ ...props, requestId })
+}
+
+const carriesRequestId: ReadonlySet<string> = new Set([
+  "BadRequestError",
+  "AuthenticationError",
+  "QuotaError",
+  "PermissionDeniedError",
+  "NotFoundError",
+  "RequestTimeoutError",
+  "RateLimitError",
+  "BusyError",
+  "ServerError",
+  "UnexpectedStatusError",
+  "TransportError",
+  "DecodeError"
+])
 
 // ---------------------------------------------------------------------------------------------
 // error mapping
@@ -406,19 +607,32 @@ const opaqueRedirect = "an opaque answer, as a browser shows a redirect that is 
 
 const keepText = (text: string) => text
 
+/** The answer's request id (`x-request-id`, else `request-id`), cut to a length a message can hold. */
+const answerRequestId = (headers: Readonly<Record<string, string | undefined>>): string | undefined =>
+  (headers["x-request-id"] ?? headers["request-id"])?.slice(0, maxRequestId)
+
 /**
  * Maps a non-2xx answer to its error class (DESIGN §4). `redact` cleans the server's text
- * (the transport removes its token with it); default: kept as it is.
+ * (the transport removes its token with it); default: kept as it is. The error's `requestId`
+ * is the answer's, or else `sentRequestId`.
  */
 export const errorFromStatus = (
   status: number,
   text: string,
   headers: Readonly<Record<string, string | undefined>>,
   now: number,
-  redact: (text: string) => string = keepText
+  redact: (text: string) => string = keepText,
+  sentRequestId?: string | undefined
 ): HttpStatusError => {
   const retryAfter = parseRetryAfter(headers, now)
-  const fields = { status, ...parseErrorBody(text, redact), ...(retryAfter === undefined ? {} : { retryAfter }) }
+  const answered = answerRequestId(headers)
+  const requestId = answered === undefined ? sentRequestId : redact(answered)
+  const fields = {
+    status,
+    ...parseErrorBody(text, redact),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(requestId === undefined ? {} : { requestId })
+  }
   switch (status) {
     case 400:
       return new BadRequestError(fields)
@@ -512,6 +726,12 @@ export class AlephAlphaHttp extends Context.Tag("aleph-alpha-client/AlephAlphaHt
 >() {
   /** Builds the transport over the `HttpClient` in context. */
   static readonly make = (options: AlephAlphaHttpOptions) => make(options)
+  /**
+   * Runs an effect or a stream with the client's options overridden for every call made in it:
+   * `requestTimeout`, `totalRetries` or `retrySchedule`, extra `headers` (see `CallOverrides`).
+   * Applied inside another, its fields win. Invalid overrides fail it with a `ValidationError`.
+   */
+  static readonly withCallOptions = withCallOptions
   /** Applies the defaults and checks every option, as `layer` does; a bad one is a `ValidationError`. */
   static readonly resolveOptions = (options: AlephAlphaHttpOptions) => resolveOptions(options)
   /** The transport over the `HttpClient` the application provides. */
@@ -547,27 +767,119 @@ const make = (
     // request would halve the requests/s of a busy client, so it is off and the trace context
     // is propagated from our span below.
     const httpClient = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
-    const baseHeaders: Record<string, string> = {
-      ...resolved.headers,
+    const withAuth = (headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> => ({
+      ...headers,
       "user-agent": userAgent,
       authorization: `Bearer ${Redacted.value(resolved.token)}`
-    }
+    })
     // applied to every error made of what a server sent or a transport said
     const redactor = makeRedactor(Redacted.value(resolved.token))
 
     const url = (path: string) => resolved.host + path
+
+    // A call goes by the client's options unless overrides are in force, request ids are on or
+    // `Debug` logs are: then (only) it gets settings of its own, read once when it starts.
+    const defaultCall: Call = {
+      timeout: resolved.requestTimeout,
+      timeoutMillis: Duration.toMillis(resolved.requestTimeout),
+      schedule: resolved.retrySchedule,
+      headers: withAuth(resolved.headers),
+      requestId: requestIdIn(resolved.headers),
+      log: undefined
+    }
+    const defaultCallRight = Either.right(defaultCall)
+
+    const callOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Either.Either<Call, ValidationError> => {
+      const overrides = fiber.getFiberRef(currentOverrides)
+      const logged = LogLevel.lessThanEqual(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+      if (overrides === undefined && resolved.requestId === undefined && !logged) return defaultCallRight
+      const headers = mergeHeaders(resolved.headers, overrides?.headers)!
+      let requestId = headers === resolved.headers ? defaultCall.requestId : requestIdIn(headers)
+      let sent = headers
+      if (requestId === undefined && resolved.requestId !== undefined) {
+        const made = makeRequestId(resolved.requestId)
+        if (Either.isLeft(made)) return Either.left(made.left)
+        requestId = made.right
+        sent = { ...headers, "x-request-id": requestId }
+      }
+      const timeout = overrides?.requestTimeout ?? resolved.requestTimeout
+      return Either.right({
+        timeout,
+        timeoutMillis: Duration.toMillis(timeout),
+        schedule: overrides?.retrySchedule ?? resolved.retrySchedule,
+        headers: sent === resolved.headers ? defaultCall.headers : withAuth(sent),
+        requestId,
+        log: logged ? { attempt: 0, lastEnd: undefined, status: undefined } : undefined
+      })
+    }
+
+    const currentCall = Effect.withFiberRuntime<Call, ValidationError>((fiber) => callOf(fiber))
+
+    /** Runs `f` with the call's settings; the errors it makes carry the call's request id. */
+    const withCall = <A, E, R>(f: (call: Call) => Effect.Effect<A, E, R>): Effect.Effect<A, E | ValidationError, R> =>
+      Effect.withFiberRuntime<A, E | ValidationError, R>((fiber) => {
+        const call = callOf(fiber)
+        if (Either.isLeft(call)) return Effect.fail(call.left)
+        const requestId = call.right.requestId
+        const effect = f(call.right)
+        return requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId))
+      })
+
+    /**
+     * The attempt, logged at `Debug` when it ends: method, path, status or error, attempt
+     * number, duration and the wait before it. Never a header, a body or an error's text.
+     */
+    const logged = <A, E extends AlephAlphaError, R>(
+      request: Outgoing,
+      call: Call,
+      log: AttemptLog,
+      attempt: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> =>
+      Effect.suspend(() => {
+        const number = ++log.attempt
+        log.status = undefined
+        return Effect.flatMap(Clock.currentTimeMillis, (start) =>
+          Effect.onExit(attempt, (exit) =>
+            Effect.flatMap(Clock.currentTimeMillis, (end) => {
+              const waited = log.lastEnd === undefined ? undefined : start - log.lastEnd
+              log.lastEnd = end
+              const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+              const status = failure !== undefined && "status" in failure ? failure.status : log.status
+              const path = request.url.slice(resolved.host.length)
+              const annotations: Record<string, unknown> = {
+                "aleph_alpha.method": request.method,
+                "aleph_alpha.path": path,
+                "aleph_alpha.attempt": number,
+                "aleph_alpha.duration_ms": end - start
+              }
+              if (status !== undefined) annotations["aleph_alpha.status"] = status
+              if (failure !== undefined) annotations["aleph_alpha.error"] = failure._tag
+              if (waited !== undefined) annotations["aleph_alpha.retry_wait_ms"] = waited
+              if (call.requestId !== undefined) annotations["aleph_alpha.request_id"] = call.requestId
+              const outcome = failure?._tag ?? (Exit.isSuccess(exit) ? "" : "interrupted")
+              const what = [status, outcome].filter((part) => part !== undefined && part !== "").join(" ")
+              const after = waited === undefined ? "" : `, after waiting ${waited} ms`
+              return Effect.annotateLogs(
+                Effect.logDebug(`${request.method} ${path}: ${what} (attempt ${number}, ${end - start} ms${after})`),
+                annotations
+              )
+            })))
+      })
 
     // The schedule's driver is built at the first retryable failure, not on every call: most
     // calls never retry. The retry count goes onto the endpoint method's span (Telemetry.ts),
     // which starts at 0: the request's own, or else the current span.
     const retrying = <A, E extends AlephAlphaError, R>(
       request: Outgoing,
-      attempt: Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E, R> =>
-      Effect.catchAll(attempt, (error) =>
+      call: Call,
+      once: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> => {
+      const attempt = call.log === undefined ? once : logged(request, call, call.log, once)
+      return Effect.catchAll(attempt, (error) =>
         isRetryable(error)
-          ? Effect.flatMap(Schedule.driver(resolved.retrySchedule), (driver) => retryLoop(request, attempt, driver, error, 0))
+          ? Effect.flatMap(Schedule.driver(call.schedule), (driver) => retryLoop(request, attempt, driver, error, 0))
           : Effect.fail(error))
+    }
 
     const retryLoop = <A, E extends AlephAlphaError, R>(
       request: Outgoing,
@@ -601,11 +913,15 @@ const make = (
      * The headers of a request sent now: with the W3C `traceparent` of the request's span (or
      * else the current span), unless propagation is off.
      */
-    const headersFor = (request: Outgoing, fiber: Fiber.RuntimeFiber<unknown, unknown>): Readonly<Record<string, string>> => {
-      if (!fiber.getFiberRef(HttpClient.currentTracerPropagation)) return baseHeaders
+    const headersFor = (
+      request: Outgoing,
+      call: Call,
+      fiber: Fiber.RuntimeFiber<unknown, unknown>
+    ): Readonly<Record<string, string>> => {
+      if (!fiber.getFiberRef(HttpClient.currentTracerPropagation)) return call.headers
       // read from the context: `Effect.currentSpan` would build an exception when there is none
       const span = request.span ?? Option.getOrUndefined(Context.getOption(fiber.currentContext, Tracer.ParentSpan))
-      return span?._tag === "Span" ? { ...baseHeaders, ...HttpTraceContext.toHeaders(span) } : baseHeaders
+      return span?._tag === "Span" ? { ...call.headers, ...HttpTraceContext.toHeaders(span) } : call.headers
     }
 
     // API calls follow no redirect. The platform's fetch client follows them unless its
@@ -638,11 +954,12 @@ const make = (
      */
     const send = <R>(
       request: Outgoing,
+      call: Call,
       client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
     ) =>
       Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) => {
         const response = client.execute(
-          HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, fiber), body: request.body })
+          HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, call, fiber), body: request.body })
         )
         const context = fiber.currentContext
         // the call's context with more, so what `R` asks for is in it
@@ -657,13 +974,16 @@ const make = (
               : transportError(`Connection failed for ${request.method} ${request.url}`, error, redactor)
           )
         ),
-        Effect.flatMap((response) =>
-          response.status >= 200 && response.status < 300
+        Effect.flatMap((response) => {
+          if (call.log !== undefined) call.log.status = response.status
+          return response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
             : Effect.flatMap(readBody(request, response, maxErrorBody, true), (text) =>
               Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.fail(errorFromStatus(response.status, text ?? "", response.headers, now, redactor.text))))
-        )
+                Effect.fail(
+                  errorFromStatus(response.status, text ?? "", response.headers, now, redactor.text, call.requestId)
+                )))
+        })
       )
 
     /** Reads at most `limit` bytes of the body (see `readText`). */
@@ -689,14 +1009,12 @@ const make = (
             : Effect.succeed(text)
       )
 
-    const requestTimeoutError = (what: string) =>
+    const requestTimeoutError = (call: Call, what: string) =>
       new RequestTimeoutError({
         origin: "client",
-        error: `${what} within ${Duration.format(resolved.requestTimeout)} (requestTimeout)`,
-        timeout: resolved.requestTimeout
+        error: `${what} within ${Duration.format(call.timeout)} (requestTimeout)`,
+        timeout: call.timeout
       })
-
-    const requestTimeoutMillis = Duration.toMillis(resolved.requestTimeout)
 
     /**
      * One attempt of a plain call: the whole body within `requestTimeout`. The request belongs
@@ -707,16 +1025,16 @@ const make = (
      * its requests/s. Under any other clock (`TestClock`) the attempt runs in
      * `Effect.timeoutFail`, so tests control the time.
      */
-    const fetchText = (request: Outgoing) => {
-      const onTimeout = () => requestTimeoutError(`no complete answer to ${request.method} ${request.url}`)
-      return retrying(request, Effect.clockWith((clock) =>
+    const fetchText = (request: Outgoing, call: Call) => {
+      const onTimeout = () => requestTimeoutError(call, `no complete answer to ${request.method} ${request.url}`)
+      return retrying(request, call, Effect.clockWith((clock) =>
         Effect.flatMap(Scope.make(), (scope) => {
-          const attempt = inScope(Effect.flatMap(send(request, scopedClient), (response) => readAnswer(request, response)), scope)
+          const attempt = inScope(Effect.flatMap(send(request, call, scopedClient), (response) => readAnswer(request, response)), scope)
           const closeOnFailure = (exit: Exit.Exit<unknown, unknown>) =>
             Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
-          if (clock !== liveClock || !(requestTimeoutMillis <= maxTimerMillis)) {
+          if (clock !== liveClock || !(call.timeoutMillis <= maxTimerMillis)) {
             return Effect.onExit(
-              Effect.timeoutFail(attempt, { duration: resolved.requestTimeout, onTimeout }),
+              Effect.timeoutFail(attempt, { duration: call.timeout, onTimeout }),
               closeOnFailure
             )
           }
@@ -725,7 +1043,7 @@ const make = (
             timedOut = true
             // the scope's finalizer aborts the request, which fails the attempt where it waits
             Effect.runFork(Scope.close(scope, Exit.void))
-          }, requestTimeoutMillis)
+          }, call.timeoutMillis)
           return attempt.pipe(
             Effect.onExit((exit) => {
               clearTimeout(timer)
@@ -740,7 +1058,7 @@ const make = (
     const decodeJson = <A, I>(request: Outgoing, schema: Schema.Schema<A, I>) => {
       const decode = Schema.decodeUnknownEither(schema)
       const what = () => `The answer to ${request.method} ${request.url}`
-      return Effect.flatMap(fetchText(request), (text) => {
+      return withCall((call) => Effect.flatMap(fetchText(request, call), (text) => {
         let json: unknown
         try {
           json = JSON.parse(text)
@@ -757,7 +1075,7 @@ const make = (
         return Either.isRight(decoded)
           ? Effect.succeed(decoded.right)
           : Effect.fail(decodeErrorFromParseError(what(), decoded.left, redactor))
-      })
+      }))
     }
 
     const get = (path: string): Outgoing => ({ method: "GET", url: url(path), body: HttpBody.empty })
@@ -817,7 +1135,7 @@ const make = (
       options: resolved,
       redact: redactor.error,
       getJson: (path, schema) => decodeJson(get(path), schema),
-      getText: (path) => fetchText(get(path)),
+      getText: (path) => withCall((call) => fetchText(get(path), call)),
       post: (post, schema) =>
         Effect.suspend(() => {
           const request = buildPost(post, false)
@@ -826,17 +1144,20 @@ const make = (
       postStream: (post) =>
         Stream.unwrapScoped(Effect.gen(function*() {
           const request = yield* buildPost(post, true)
+          const call = yield* currentCall
+          const requestId = call.requestId
           // Retried only until the headers arrive: nothing has been delivered yet.
           const response = yield* retrying(
             request,
-            Effect.timeoutFail(send(request, scopedClient), {
-              duration: resolved.requestTimeout,
-              onTimeout: () => requestTimeoutError(`no response headers for ${request.method} ${request.url}`)
+            call,
+            Effect.timeoutFail(send(request, call, scopedClient), {
+              duration: call.timeout,
+              onTimeout: () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
             })
-          )
+          ).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
           const what = `An event of ${request.method} ${request.url}`
           let done = false
-          return response.stream.pipe(
+          const events = response.stream.pipe(
             Stream.mapError((error) =>
               transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
             ),
@@ -859,6 +1180,7 @@ const make = (
               return undefined
             })
           )
+          return requestId === undefined ? events : Stream.mapError(events, (error) => withRequestId(error, requestId))
         }))
     }
     return service
