@@ -10,7 +10,11 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as HashMap from "effect/HashMap"
+import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -49,8 +53,9 @@ import type {
 import type { TranslationRequest, TranslationResponse } from "../schema/Translation.js"
 import type { FromSchemaOptions } from "../schema/StructuredOutput.js"
 import { validationErrorFromThrow } from "../schema/internal/thrown.js"
-import { AlephAlphaHttp, type AlephAlphaHttpOptions } from "../services/AlephAlphaHttp.js"
+import { AlephAlphaHttp, type AlephAlphaHttpOptions, type CallOverrides } from "../services/AlephAlphaHttp.js"
 import { Client, type ClientService } from "../services/Client.js"
+import { modelAndOptions } from "../services/internal/modelName.js"
 
 /** Options of `AsyncClient`: those of `Client.layer`, and the transport's. */
 export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token"> {
@@ -66,10 +71,36 @@ export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token">
    * workers, browsers).
    */
   readonly transport?: "undici" | "fetch" | typeof globalThis.fetch | undefined
+  /**
+   * The least level logged. The client logs each HTTP attempt at `"debug"` (method, path,
+   * status, attempt, duration, wait; never the token, a header or a body). Default: `"info"`,
+   * so those lines are not logged.
+   */
+  readonly logLevel?: LogLevelName | undefined
+  /**
+   * Receives each line logged instead of the console; what it throws is ignored. Default: the
+   * console (Effect's default logger).
+   */
+  readonly logger?: ((entry: LogEntry) => void) | undefined
 }
 
-/** The trailing options of every `AsyncClient` call. */
-export interface CallOptions {
+/** A level of `AsyncClientOptions.logLevel`, least to most severe; `"none"` logs nothing. */
+export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal" | "none"
+
+/** A line logged, as `AsyncClientOptions.logger` receives it. */
+export interface LogEntry {
+  readonly level: LogLevelName
+  readonly message: string
+  /** E.g. `aleph_alpha.method`, `aleph_alpha.status`, `aleph_alpha.attempt`. */
+  readonly annotations: Readonly<Record<string, unknown>>
+  readonly date: Date
+}
+
+/**
+ * The trailing options of every `AsyncClient` call: a `signal`, and overrides of the client's
+ * `requestTimeout`, `totalRetries`/`retrySchedule` and `headers` for this call (see `CallOverrides`).
+ */
+export interface CallOptions extends CallOverrides {
   /** Aborts the call: it rejects with an `AbortError` and its HTTP request is closed. */
   readonly signal?: AbortSignal | undefined
 }
@@ -92,6 +123,73 @@ const signalOf = (options: CallOptions | undefined): AbortSignal | undefined => 
   throw new ValidationError({ path: "signal", issue: "expected an AbortSignal", subject: "CallOptions" })
 }
 const closedError = () => new ClientClosedError({ message: "The client is closed" })
+
+/** The call's overrides when it has any: untyped code may pass options that throw when read. */
+const overridesOf = (options: CallOptions | undefined): CallOverrides | undefined => {
+  if (options === undefined) return undefined
+  try {
+    const { headers, requestTimeout, retrySchedule, totalRetries } = options
+    return headers === undefined && requestTimeout === undefined && retrySchedule === undefined &&
+        totalRetries === undefined
+      ? undefined
+      : { headers, requestTimeout, retrySchedule, totalRetries }
+  } catch (thrown) {
+    throw validationErrorFromThrow(thrown, options, "CallOptions")
+  }
+}
+
+/** `f(client)` with the call's overrides (an invalid one fails it with a `ValidationError`). */
+const withOverrides = <A>(effect: Effect.Effect<A, unknown>, options: CallOptions | undefined): Effect.Effect<A, unknown> => {
+  const overrides = overridesOf(options)
+  return overrides === undefined ? effect : AlephAlphaHttp.withCallOptions(overrides)(effect)
+}
+
+const streamWithOverrides = <A>(stream: Stream.Stream<A, unknown>, options: CallOptions | undefined): Stream.Stream<A, unknown> => {
+  const overrides = overridesOf(options)
+  return overrides === undefined ? stream : AlephAlphaHttp.withCallOptions(overrides)(stream)
+}
+
+const logLevels: Readonly<Record<LogLevelName, LogLevel.LogLevel>> = {
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+const levelNames = new Map<string, LogLevelName>(
+  Object.entries(logLevels).map(([name, level]) => [level.label, name as LogLevelName])
+)
+
+const invalidClientOption = (path: string, issue: string) =>
+  new ValidationError({ path, issue, subject: "AsyncClient options" })
+
+/** The layer of the `logLevel` and `logger` options: the runtime's fiber refs. */
+const loggingLayer = (options: AsyncClientOptions): Layer.Layer<never> => {
+  const { logger, logLevel } = options
+  if (logLevel !== undefined && !(typeof logLevel === "string" && Object.hasOwn(logLevels, logLevel))) {
+    throw invalidClientOption("logLevel", `expected one of ${Object.keys(logLevels).map((name) => `"${name}"`).join(", ")}`)
+  }
+  if (logger !== undefined && typeof logger !== "function") throw invalidClientOption("logger", "expected a function")
+  const level = logLevel === undefined ? Layer.empty : Logger.minimumLogLevel(logLevels[logLevel])
+  if (logger === undefined) return level
+  const toUser = Logger.make(({ annotations, date, logLevel, message }) => {
+    const parts = Array.isArray(message) ? message : [message]
+    try {
+      logger({
+        level: levelNames.get(logLevel.label) ?? "info",
+        message: parts.map((part) => typeof part === "string" ? part : Inspectable.format(part)).join(" "),
+        annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+        date
+      })
+    } catch {
+      // a logger's failure is not the call's
+    }
+  })
+  return Layer.merge(level, Logger.replace(Logger.defaultLogger, toUser))
+}
 
 /** Makes the undici transport; only the package's Node build has one (see `AsyncClient.undiciTransport`). */
 export type UndiciTransport = (
@@ -162,7 +260,7 @@ export class AsyncClient {
     const copied = copyOptions(untyped, "AsyncClient options")
     if (Either.isLeft(copied)) throw copied.left
     const options = copied.right as unknown as AsyncClientOptions
-    const { connectionLimit: _1, transport: _2, verifySsl: _3, ...rest } = options
+    const { connectionLimit: _1, transport: _2, verifySsl: _3, logLevel: _4, logger: _5, ...rest } = options
     const clientOptions: AlephAlphaHttpOptions = {
       ...rest,
       token: asRedacted(options.token)
@@ -171,10 +269,14 @@ export class AsyncClient {
     Effect.runSync(Effect.either(AlephAlphaHttp.resolveOptions(clientOptions))).pipe((result) => {
       if (result._tag === "Left") throw result.left
     })
+    const logging = loggingLayer(options)
     this.#runtime = ManagedRuntime.make(
-      Layer.provide(
-        Client.layer(clientOptions),
-        transportLayer(options, (new.target as typeof AsyncClient).undiciTransport)
+      Layer.merge(
+        Layer.provide(
+          Client.layer(clientOptions),
+          transportLayer(options, (new.target as typeof AsyncClient).undiciTransport)
+        ),
+        logging
       ) as Layer.Layer<Client, unknown>
     )
   }
@@ -203,7 +305,10 @@ export class AsyncClient {
     const signal = signalOf(options)
     if (signal?.aborted) throw abortError()
     const client = await this.#service()
-    const exit = await this.#runtime.runPromiseExit(f(client), signal === undefined ? undefined : { signal })
+    const exit = await this.#runtime.runPromiseExit(
+      withOverrides(f(client), options),
+      signal === undefined ? undefined : { signal }
+    )
     if (Exit.isSuccess(exit)) return exit.value
     throw this.#rejection(exit.cause, signal)
   }
@@ -235,7 +340,7 @@ export class AsyncClient {
         const close = () => runtime.runPromise(Scope.close(scope, Exit.void)).catch(() => undefined)
         signal?.addEventListener("abort", close, { once: true })
         try {
-          const pull = await runtime.runPromise(Scope.extend(Stream.toPull(f(client)), scope))
+          const pull = await runtime.runPromise(Scope.extend(Stream.toPull(streamWithOverrides(f(client), options)), scope))
           while (true) {
             if (signal?.aborted) throw abortError()
             const exit = await runtime.runPromiseExit(pull, signal === undefined ? undefined : { signal })
@@ -282,12 +387,25 @@ export class AsyncClient {
    * `POST chat/completions`; the `model` argument wins over `request.model`. Rejects with an
    * `ApiError` class, `AbortError` or `ClientClosedError`.
    */
-  chat(request: ChatRequest, model?: string, options?: CallOptions): Promise<ChatResponse> {
+  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResponse>
+  chat(request: ChatRequest, model?: string, options?: CallOptions): Promise<ChatResponse>
+  chat(request: ChatRequest, modelOrOptions?: string | CallOptions, trailing?: CallOptions): Promise<ChatResponse> {
+    const [model, options] = modelAndOptions(modelOrOptions, trailing)
     return this.#run((client) => client.chat(request, model), options)
   }
 
-  /** `POST chat/completions`, streamed. The iteration throws like `completeWithStreaming`. */
-  chatWithStreaming(request: ChatRequest, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent> {
+  /**
+   * `POST chat/completions`, streamed; the options may come second, as for `chat`. The
+   * iteration throws like `completeWithStreaming`.
+   */
+  chatWithStreaming(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatStreamEvent>
+  chatWithStreaming(request: ChatRequest, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent>
+  chatWithStreaming(
+    request: ChatRequest,
+    modelOrOptions?: string | CallOptions,
+    trailing?: CallOptions
+  ): AsyncIterable<ChatStreamEvent> {
+    const [model, options] = modelAndOptions(modelOrOptions, trailing)
     return this.#iterate((client) => client.chatWithStreaming(request, model), options)
   }
 
@@ -298,10 +416,22 @@ export class AsyncClient {
   chatStructured<A, I>(
     request: ChatRequest,
     schema: Schema.Schema<A, I>,
+    options?: CallOptions & FromSchemaOptions
+  ): Promise<A>
+  chatStructured<A, I>(
+    request: ChatRequest,
+    schema: Schema.Schema<A, I>,
     model?: string,
     options?: CallOptions & FromSchemaOptions
+  ): Promise<A>
+  chatStructured<A, I>(
+    request: ChatRequest,
+    schema: Schema.Schema<A, I>,
+    modelOrOptions?: string | (CallOptions & FromSchemaOptions),
+    trailing?: CallOptions & FromSchemaOptions
   ): Promise<A> {
-    // `chatStructured` reads only its own options, `#run` only the signal
+    const [model, options] = modelAndOptions(modelOrOptions, trailing)
+    // `chatStructured` reads only its own options, `#run` only the signal and the overrides
     return this.#run((client) => client.chatStructured(request, schema, model, options), options)
   }
 

@@ -438,7 +438,10 @@ const resolveOverrides = (untyped: CallOverrides): Either.Either<ResolvedOverrid
       return Either.left(invalidOption("totalRetries", "expected a non-negative integer", overridesSubject))
     }
     if (schedule === undefined && totalRetries !== undefined) schedule = retrySchedule({ totalRetries })
-    const headers = options.headers === undefined ? undefined : { ...options.headers }
+    // checked as copied (read once), unless it is no object at all
+    const headers = typeof options.headers === "object" && options.headers !== null && !Array.isArray(options.headers)
+      ? { ...options.headers }
+      : options.headers
     const badHeader = headers === undefined ? undefined : checkHeaders(headers, overridesSubject)
     if (badHeader !== undefined) return Either.left(badHeader)
     return Either.right({ requestTimeout, retrySchedule: schedule, headers })
@@ -484,9 +487,14 @@ const withCallOptions = (options: CallOverrides): {
       return Stream.StreamTypeId in self ? Stream.fail(resolved.left) : Effect.fail(resolved.left)
     }
     const apply = withOverrides(resolved.right)
-    // the stream's fiber holds the overrides while the stream runs, so each request it makes sees them
+    // each pull of a stream runs with them: a stream may be pulled from more than one fiber
     return Stream.StreamTypeId in self
-      ? Stream.unwrapScoped(Effect.as(Effect.locallyScopedWith(currentOverrides, apply), self))
+      ? Stream.unwrapScoped(
+        Effect.map(
+          Stream.toPull(self),
+          (pull) => Stream.repeatEffectChunkOption(Effect.locallyWith(pull, currentOverrides, apply))
+        )
+      )
       : Effect.locallyWith(self, currentOverrides, apply)
   }) as never
 }
@@ -527,7 +535,10 @@ const withRequestId = <E>(error: E, requestId: string): E => {
   if (!carriesRequestId.has(fields._tag as string) || fields.requestId !== undefined) return error
   const props: Record<string, unknown> = {}
   for (const key of Object.keys(error as object)) if (key !== "_tag") props[key] = (error as Record<string, unknown>)[key]
-  if ((error as { readonly cause?: unknown }).cause !== undefined) props.cause = (error as { readonly cause?: unknown }).cause
+  // a `message` or `cause` field is an own property, but not enumerable
+  for (const key of ["message", "cause"]) {
+    if (Object.hasOwn(error as object, key)) props[key] = (error as Record<string, unknown>)[key]
+  }
   const Class = (error as object).constructor as new(props: Record<string, unknown>) => E
   return new Class({ ...props, requestId })
 }

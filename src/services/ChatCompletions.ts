@@ -28,7 +28,7 @@ import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/Str
 import { formatParseError } from "../schema/internal/parseErrorText.js"
 import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
-import { invalidModel } from "./internal/modelName.js"
+import { invalidModel, modelAndOptions } from "./internal/modelName.js"
 import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
 
@@ -44,13 +44,17 @@ export interface ChatCompletionsService {
   /**
    * Asks for output following `schema` and returns it decoded. A leading `<think>…</think>`
    * block is skipped; content that does not match is a `StructuredOutputError` carrying it.
+   * Without a model argument the options may come third: `chatStructured(request, schema, { strict })`.
    */
-  readonly chatStructured: <A, I>(
-    request: ChatRequest,
-    schema: Schema.Schema<A, I>,
-    model?: string,
-    options?: FromSchemaOptions
-  ) => Effect.Effect<A, StructuredChatError>
+  readonly chatStructured: {
+    <A, I>(request: ChatRequest, schema: Schema.Schema<A, I>, options?: FromSchemaOptions): Effect.Effect<A, StructuredChatError>
+    <A, I>(
+      request: ChatRequest,
+      schema: Schema.Schema<A, I>,
+      model?: string,
+      options?: FromSchemaOptions
+    ): Effect.Effect<A, StructuredChatError>
+  }
 }
 
 /** The model argument, or else `request.model`; checked as every model is (`invalidModel`). */
@@ -145,8 +149,18 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
     const chatStructured = <A, I>(
       request: ChatRequest,
       schema: Schema.Schema<A, I>,
-      model?: string,
-      options?: FromSchemaOptions
+      modelOrOptions?: string | FromSchemaOptions,
+      trailing?: FromSchemaOptions
+    ): Effect.Effect<A, StructuredChatError> => {
+      const [model, options] = modelAndOptions(modelOrOptions, trailing)
+      return structured(request, schema, model, options)
+    }
+
+    const structured = <A, I>(
+      request: ChatRequest,
+      schema: Schema.Schema<A, I>,
+      model: string | undefined,
+      options: FromSchemaOptions | undefined
     ) =>
       Effect.gen(function*() {
         let fields: ChatRequest

@@ -25,3 +25,21 @@ export const invalidModel = (model: unknown, subject?: string | undefined): Vali
     : undefined
   return issue === undefined ? undefined : new ValidationError({ path: "model", issue, ...(subject === undefined ? {} : { subject }) })
 }
+
+/**
+ * The model and the options of a method that takes `(…, model?, options?)` or `(…, options?)`:
+ * an object (not an array) where the model goes is the options. Never throws (untyped code may
+ * pass a revoked proxy, which then fails as options are read).
+ */
+export const modelAndOptions = <O>(
+  modelOrOptions: string | O | undefined,
+  options: O | undefined
+): readonly [model: string | undefined, options: O | undefined] => {
+  let isOptions = false
+  try {
+    isOptions = typeof modelOrOptions === "object" && modelOrOptions !== null && !Array.isArray(modelOrOptions)
+  } catch {
+    isOptions = true // a revoked proxy: not a model either
+  }
+  return isOptions ? [undefined, modelOrOptions as O] : [modelOrOptions as string | undefined, options]
+}
