@@ -207,6 +207,13 @@ describe("the transport", () => {
     expectTypeOf<ErrorOf<AlephAlphaHttpService["postStream"]>>().toEqualTypeOf<ApiError>()
   })
 
+  it("withCallOptions adds ValidationError (bad overrides) to what the effect or stream fails with", () => {
+    expectTypeOf<ReturnType<typeof AlephAlphaHttp.withCallOptions>>().toEqualTypeOf<{
+      <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValidationError, R>
+      <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ValidationError, R>
+    }>()
+  })
+
   it("is built with a ValidationError for bad options only", () => {
     expectTypeOf<ErrorOf<typeof AlephAlphaHttp.make>>().toEqualTypeOf<ValidationError>()
     expectTypeOf<Layer.Layer.Error<ReturnType<typeof AlephAlphaHttp.layer>>>().toEqualTypeOf<ValidationError>()

@@ -275,6 +275,27 @@ describe("hostile input: a success or a declared error, never a throw or a defec
     }
   }, 240_000)
 
+  it("AlephAlphaHttp.withCallOptions: any options give the call's outcome or a ValidationError, on an effect and a stream", async () => {
+    const client = await runtime.runPromise(Client)
+    const valid = { requestTimeout: "10 seconds", totalRetries: 0, headers: { "x-a": "b" } }
+    const keys = ["requestTimeout", "totalRetries", "retrySchedule", "headers"]
+    await fc.assert(
+      fc.asyncProperty(hostile([valid], keys), fc.boolean(), async (recipe, streamed) => {
+        const what = `withCallOptions(${recipe.label})`
+        let applied: unknown
+        try {
+          const apply = Api.AlephAlphaHttp.withCallOptions(recipe.make() as Api.CallOverrides)
+          applied = streamed ? apply(client.chatWithStreaming(chatRequest, chatModel)) : apply(client.models())
+        } catch (thrown) {
+          expect.fail(`${what} threw synchronously: ${String(thrown)}`)
+        }
+        record("withCallOptions", expectTyped(await runtime.runPromiseExit(outcome(applied)), plainTags, what))
+      }),
+      { numRuns: numRuns * 2, examples: [[new Hostile("valid", () => valid), false], [new Hostile("a revoked proxy", () => revoked), true]] }
+    )
+    expect([...(outcomes.get("withCallOptions") ?? [])]).toEqual(expect.arrayContaining(["success", "ValidationError"]))
+  }, 120_000)
+
   it("every safe constructor X.make gives an instance or a ValidationError", async () => {
     const makers = Object.entries(Api).flatMap(([name, value]) => {
       if (typeof value !== "function" || Context.isTag(value) || typeof (value as { make?: unknown }).make !== "function") return []

@@ -114,7 +114,21 @@ const always = (arity: number) => [
 
 const media = ["MediaError"]
 const mediaOrValidation = ["MediaError", "ValidationError"]
-const optionKeys = ["maxBytes", "timeout", "thing", "token", "host", "headers", "tags", "requestTimeout", "transport", "connectionLimit"]
+const optionKeys = [
+  "maxBytes",
+  "timeout",
+  "thing",
+  "token",
+  "host",
+  "headers",
+  "tags",
+  "requestTimeout",
+  "transport",
+  "connectionLimit",
+  "requestId",
+  "logLevel",
+  "logger"
+]
 
 interface Loader {
   readonly name: string
