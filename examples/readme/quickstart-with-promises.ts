@@ -10,7 +10,7 @@ const request = new ChatRequest({
 try {
   const response = await client.chat(request)
   console.log(response.message.content)
-  for await (const event of client.chatWithStreaming(request, undefined, { signal: AbortSignal.timeout(10_000) })) {
+  for await (const event of client.chatWithStreaming(request, { signal: AbortSignal.timeout(10_000) })) {
     if (event._tag === "ChatStreamChunk") process.stdout.write(event.content)
   }
 } catch (error) {

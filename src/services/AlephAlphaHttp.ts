@@ -473,14 +473,18 @@ const withOverrides = (inner: ResolvedOverrides) => (outer: ResolvedOverrides | 
     headers: mergeHeaders(outer.headers, inner.headers)
   }
 
+/** An effect or a stream that may also fail with a `ValidationError` (one signature: overloads would not `pipe`). */
+export type WithValidationError<S> = S extends Effect.Effect<infer A, infer E, infer R> ? Effect.Effect<A, E | ValidationError, R>
+  : S extends Stream.Stream<infer A, infer E, infer R> ? Stream.Stream<A, E | ValidationError, R>
+  : never
+
 /**
  * Runs an effect or a stream with the client's options overridden for every call made in it
  * (see `CallOverrides`); invalid overrides fail it with a `ValidationError`, before any call.
  */
-const withCallOptions = (options: CallOverrides): {
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValidationError, R>
-  <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ValidationError, R>
-} => {
+const withCallOptions = (
+  options: CallOverrides
+): <S extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(self: S) => WithValidationError<S> => {
   const resolved = resolveOverrides(options)
   return ((self: Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>) => {
     if (Either.isLeft(resolved)) {

@@ -49,7 +49,8 @@ import type {
   TranslationsService,
   ValidationError,
   VersionCheckError,
-  VersionMismatchError
+  VersionMismatchError,
+  WithValidationError
 } from "../../src/index.js"
 import type { Document } from "../../src/document/index.js"
 import type { UndiciHttpClient } from "../../src/node/index.js"
@@ -208,10 +209,16 @@ describe("the transport", () => {
   })
 
   it("withCallOptions adds ValidationError (bad overrides) to what the effect or stream fails with", () => {
-    expectTypeOf<ReturnType<typeof AlephAlphaHttp.withCallOptions>>().toEqualTypeOf<{
-      <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValidationError, R>
-      <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ValidationError, R>
-    }>()
+    expectTypeOf<typeof AlephAlphaHttp.withCallOptions>().returns.toEqualTypeOf<
+      <S extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(self: S) => WithValidationError<S>
+    >()
+    expectTypeOf<WithValidationError<Effect.Effect<ChatResponse, ApiError>>>().toEqualTypeOf<Effect.Effect<ChatResponse, ApiError>>()
+    expectTypeOf<WithValidationError<Effect.Effect<string, never, Client>>>().toEqualTypeOf<
+      Effect.Effect<string, ValidationError, Client>
+    >()
+    expectTypeOf<WithValidationError<Stream.Stream<ChatStreamEvent, DecodeError>>>().toEqualTypeOf<
+      Stream.Stream<ChatStreamEvent, DecodeError | ValidationError>
+    >()
   })
 
   it("is built with a ValidationError for bad options only", () => {
