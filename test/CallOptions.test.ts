@@ -290,6 +290,19 @@ describe("the debug log", () => {
   })
 })
 
+describe("Client.chatStructured without a model argument", () => {
+  it.effect("takes its options third; the old form with a model still works", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const Answer = Schema.Struct({ answer: Schema.String })
+      yield* script(Fault.Status({ status: 200, body: chatAnswer("{\"answer\":\"yes\"}"), times: 2 }))
+      expect(yield* client.chatStructured(chatRequest, Answer, { strict: false })).toEqual({ answer: "yes" })
+      expect(yield* client.chatStructured(chatRequest, Answer, model, { strict: false })).toEqual({ answer: "yes" })
+      const formats = (yield* requests).map((request) => (request.body as { response_format?: { json_schema?: { strict?: unknown } } }).response_format?.json_schema?.strict)
+      expect(formats).toEqual([false, false])
+    }).pipe(Effect.provide(testLayer({}))))
+})
+
 // ---------------------------------------------------------------------------------------------
 // AsyncClient
 
