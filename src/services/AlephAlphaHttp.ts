@@ -535,32 +535,21 @@ const requestIdIn = (headers: Readonly<Record<string, string>>): string | undefi
 
 /** The error with `requestId`, where its class has the field and it has none yet. */
 const withRequestId = <E>(error: E, requestId: string): E => {
-  const fields = error as { readonly _tag?: unknown; readonly requestId?: unknown }
-  if (!carriesRequestId.has(fields._tag as string) || fields.requestId !== undefined) return error
+  // the classes that have the field (their schema's `fields`), and errors without a value for it
+  const Class = (error as object).constructor as (new(props: Record<string, unknown>) => E) & {
+    readonly fields?: Readonly<Record<string, unknown>>
+  }
+  if (Class.fields === undefined || !("requestId" in Class.fields)) return error
+  if ((error as { readonly requestId?: unknown }).requestId !== undefined) return error
   const props: Record<string, unknown> = {}
   for (const key of Object.keys(error as object)) if (key !== "_tag") props[key] = (error as Record<string, unknown>)[key]
   // a `message` or `cause` field is an own property, but not enumerable
   for (const key of ["message", "cause"]) {
     if (Object.hasOwn(error as object, key)) props[key] = (error as Record<string, unknown>)[key]
   }
-  const Class = (error as object).constructor as new(props: Record<string, unknown>) => E
   return new Class({ ...props, requestId })
 }
 
-const carriesRequestId: ReadonlySet<string> = new Set([
-  "BadRequestError",
-  "AuthenticationError",
-  "QuotaError",
-  "PermissionDeniedError",
-  "NotFoundError",
-  "RequestTimeoutError",
-  "RateLimitError",
-  "BusyError",
-  "ServerError",
-  "UnexpectedStatusError",
-  "TransportError",
-  "DecodeError"
-])
 
 // ---------------------------------------------------------------------------------------------
 // error mapping
