@@ -520,7 +520,7 @@ const makeRequestId = (make: () => string): Either.Either<string, ValidationErro
   try {
     id = make()
   } catch (thrown) {
-    return Either.left(validationErrorFromThrow(thrown, make, subject))
+    return Either.left(invalidOption("requestId", `the function threw: ${describeThrown(thrown).split("\n")[0]}`))
   }
   return typeof id === "string" && id !== "" && id.length <= maxRequestId && headerValue.test(id)
     ? Either.right(id)
@@ -549,7 +549,6 @@ const withRequestId = <E>(error: E, requestId: string): E => {
   }
   return new Class({ ...props, requestId })
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // error mapping
