@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Clock, Duration, Effect, Fiber, Schedule, Stream, TestClock } from "effect"
-import { ChatRequest, Client, CompletionRequest, Message, Prompt } from "../src/index.js"
+import { AlephAlphaHttp, ChatRequest, Client, CompletionRequest, Message, Prompt } from "../src/index.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 import { Loopback } from "../src/testing/node/index.js"
 
@@ -72,6 +72,25 @@ describe("AlephAlphaTest.layer under TestClock", () => {
       expect((yield* Effect.flip(client.complete(completion, "luminous-base")))._tag).toBe("BusyError")
       expect(yield* server.requests).toHaveLength(3)
     }).pipe(Effect.provide(AlephAlphaTest.layer({ client: { totalRetries: 2 } }))), timeout)
+
+  it.effect("advances the waits of a per-call retry override too", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeServer.FakeServer
+      const client = yield* Client
+      yield* server.script({ ...busy, times: 10 })
+      const { value, elapsed } = yield* timed(Effect.flip(
+        client.complete(completion, "luminous-base").pipe(
+          AlephAlphaHttp.withCallOptions({ retrySchedule: Schedule.intersect(Schedule.spaced("2 seconds"), Schedule.recurs(2)) })
+        )
+      ))
+      expect(value._tag).toBe("BusyError")
+      expect(yield* server.requests).toHaveLength(3)
+      expect(elapsed).toBe(4_000)
+      yield* server.reset
+      yield* server.script({ ...busy, times: 1 })
+      yield* client.complete(completion, "luminous-base").pipe(AlephAlphaHttp.withCallOptions({ totalRetries: 1 }))
+      expect(yield* server.requests).toHaveLength(2)
+    }).pipe(Effect.provide(AlephAlphaTest.layer())), timeout)
 
   it.effect("leaves the wait to the test with retryWait: \"follow\"", () =>
     Effect.gen(function*() {

@@ -22,6 +22,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
@@ -125,7 +126,17 @@ export interface AlephAlphaHttpOptions {
    * Default: false.
    */
   readonly requestId?: boolean | (() => string) | undefined
+  /**
+   * @internal Applied to every retry schedule the client runs, its own and per-call ones: how
+   * the test layers make the waits between retries move a `TestClock` on (`retryWait`).
+   */
+  readonly adaptRetrySchedule?: RetryScheduleAdapter | undefined
 }
+
+/** @internal */
+export type RetryScheduleAdapter = (
+  schedule: Schedule.Schedule<unknown, AlephAlphaError>
+) => Schedule.Schedule<unknown, AlephAlphaError>
 
 /**
  * Overrides of the client's options for the calls made inside one effect or stream
@@ -163,6 +174,8 @@ export interface ResolvedOptions {
   readonly recordContent: boolean
   /** Makes the request id of a call; undefined when the `requestId` option is off. */
   readonly requestId: (() => string) | undefined
+  /** What a per-call retry schedule goes through (`retrySchedule` already has). */
+  readonly adaptRetrySchedule: RetryScheduleAdapter | undefined
 }
 
 /** The default base URL. */
@@ -367,6 +380,10 @@ const resolveOptions = (
       return yield* invalidOption("retrySchedule", "expected a Schedule")
     }
     const requestId = options.requestId ?? false
+    const adaptRetrySchedule = options.adaptRetrySchedule ?? identity
+    if (typeof adaptRetrySchedule !== "function") {
+      return yield* invalidOption("adaptRetrySchedule", "expected a function")
+    }
     if (typeof requestId !== "boolean" && typeof requestId !== "function") {
       return yield* invalidOption("requestId", "expected a boolean or a function that returns an id")
     }
@@ -394,10 +411,11 @@ const resolveOptions = (
       streamIdleTimeout: yield* decodeDuration("streamIdleTimeout", options.streamIdleTimeout ?? Duration.seconds(120)),
       maxEventSize,
       maxResponseSize,
-      retrySchedule: options.retrySchedule ?? retrySchedule({ totalRetries }),
+      retrySchedule: adaptRetrySchedule(options.retrySchedule ?? retrySchedule({ totalRetries })),
       headers,
       recordContent: options.recordContent ?? false,
-      requestId: requestId === true ? randomRequestId : requestId === false ? undefined : requestId
+      requestId: requestId === true ? randomRequestId : requestId === false ? undefined : requestId,
+      adaptRetrySchedule: options.adaptRetrySchedule
     }
   }).pipe(
     // the checks read values of untyped code (a token, tags, headers, durations), which may
@@ -809,7 +827,9 @@ const make = (
       return Either.right({
         timeout,
         timeoutMillis: Duration.toMillis(timeout),
-        schedule: overrides?.retrySchedule ?? resolved.retrySchedule,
+        schedule: overrides?.retrySchedule === undefined
+          ? resolved.retrySchedule
+          : resolved.adaptRetrySchedule?.(overrides.retrySchedule) ?? overrides.retrySchedule,
         headers: sent === resolved.headers ? defaultCall.headers : withAuth(sent),
         requestId,
         log: logged ? { attempt: 0, lastEnd: undefined, status: undefined } : undefined

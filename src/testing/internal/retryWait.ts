@@ -8,9 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import type * as TestClock from "effect/TestClock"
-import type { AlephAlphaError } from "../../errors/AlephAlphaError.js"
 import type { AlephAlphaHttpOptions } from "../../services/AlephAlphaHttp.js"
-import { retrySchedule } from "../../services/RetryPolicy.js"
 import type { Options } from "../AlephAlphaTest.js"
 
 const isTestClock = (clock: Clock.Clock): clock is TestClock.TestClock =>
@@ -29,11 +27,11 @@ export const advanceTestClock = <Out, In, R>(schedule: Schedule.Schedule<Out, In
         ? Effect.as(clock.adjust(delay), Duration.zero)
         : Effect.succeed(delay)))
 
-/** The client options of the test layers: `options.client` with `retryWait` applied. */
+/**
+ * The client options of the test layers: `options.client` with `retryWait` applied to every
+ * retry schedule the client runs, per-call ones (`withCallOptions`) included.
+ */
 export const clientOptions = (options: Options): Partial<AlephAlphaHttpOptions> => {
   const client = options.client ?? {}
-  if (options.retryWait === "follow") return client
-  const schedule: Schedule.Schedule<unknown, AlephAlphaError> = client.retrySchedule ??
-    retrySchedule({ totalRetries: client.totalRetries })
-  return { ...client, retrySchedule: advanceTestClock(schedule) }
+  return options.retryWait === "follow" ? client : { ...client, adaptRetrySchedule: advanceTestClock }
 }
