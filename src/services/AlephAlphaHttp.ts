@@ -133,7 +133,7 @@ export interface AlephAlphaHttpOptions {
   readonly adaptRetrySchedule?: RetryScheduleAdapter | undefined
 }
 
-/** @internal */
+/** What the test layers apply to every retry schedule (`adaptRetrySchedule`). */
 export type RetryScheduleAdapter = (
   schedule: Schedule.Schedule<unknown, AlephAlphaError>
 ) => Schedule.Schedule<unknown, AlephAlphaError>
