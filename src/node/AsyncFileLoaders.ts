@@ -1,17 +1,18 @@
 /**
  * Promise versions of the loaders that read files: images and base64, read with
  * `node:fs/promises` (through `NodeFileSystem.layerReadFile`); a path given to
- * `imageFromSource` may also be a URL, fetched with the global `fetch`, bare. Failures reject
+ * `imageFromSource` may also be a URL, fetched bare with the undici transport (through the proxy
+ * of `HTTPS_PROXY`/`HTTP_PROXY`, as `AsyncLoaders` on Node). Failures reject
  * with the same `MediaError` / `ValidationError` as the Effect versions.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import { runner } from "../promise/internal/runner.js"
 import * as ImageSource from "../prompt/ImageSource.js"
 import { Image, type ImageControl } from "../schema/Prompt.js"
 import * as NodeFileSystem from "./NodeFileSystem.js"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
-const run = runner(() => Layer.merge(NodeFileSystem.layerReadFile, FetchHttpClient.layer))
+const run = runner(() => Layer.merge(NodeFileSystem.layerReadFile, UndiciHttpClient.layer()))
 
 /** `Image.fromFile`: reads an image file; no crop. */
 export const imageFromFile = (path: string, controls?: ReadonlyArray<ImageControl>): Promise<Image> =>

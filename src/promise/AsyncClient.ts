@@ -56,15 +56,18 @@ import { validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { AlephAlphaHttp, type AlephAlphaHttpOptions, type CallOverrides } from "../services/AlephAlphaHttp.js"
 import { Client, type ClientService } from "../services/Client.js"
 import { modelAndOptions } from "../services/internal/modelName.js"
+import type { NetworkOptions } from "../services/NetworkOptions.js"
 
-/** Options of `AsyncClient`: those of `Client.layer`, and the transport's. */
-export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token"> {
+/**
+ * Options of `AsyncClient`: those of `Client.layer`, and the transport's. The network options
+ * (`proxy`, `ca`, `cert`, `key`, `verifySsl`) need the undici transport: with `fetch` they are
+ * a `ValidationError` (the runtime's `fetch` has its own settings).
+ */
+export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token">, NetworkOptions {
   /** The API token, as a string or `Redacted`. */
   readonly token: string | Redacted.Redacted<string>
   /** The most connections per origin (undici transport). Default: 100. */
   readonly connectionLimit?: number | undefined
-  /** Whether TLS certificates are verified (undici transport). Default: true. */
-  readonly verifySsl?: boolean | undefined
   /**
    * The HTTP transport: `"undici"` (fast, Node), `"fetch"` (the global `fetch`, any runtime), or
    * a `fetch` function of your own. Default: `"undici"` on Node, `"fetch"` elsewhere (Bun, Deno,
@@ -83,6 +86,9 @@ export interface AsyncClientOptions extends Omit<AlephAlphaHttpOptions, "token">
    */
   readonly logger?: ((entry: LogEntry) => void) | undefined
 }
+
+/** The options only the undici transport acts on. */
+const networkOptionNames = ["proxy", "ca", "cert", "key", "verifySsl"] as const satisfies ReadonlyArray<keyof NetworkOptions>
 
 /** A level of `AsyncClientOptions.logLevel`, least to most severe; `"none"` logs nothing. */
 export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal" | "none"
@@ -191,9 +197,12 @@ const loggingLayer = (options: AsyncClientOptions): Layer.Layer<never> => {
   return Layer.merge(level, Logger.replace(Logger.defaultLogger, toUser))
 }
 
-/** Makes the undici transport; only the package's Node build has one (see `AsyncClient.undiciTransport`). */
+/**
+ * Makes the undici transport, or throws the `ValidationError` of a bad option; only the
+ * package's Node build has one (see `AsyncClient.undiciTransport`).
+ */
 export type UndiciTransport = (
-  options: Pick<AsyncClientOptions, "connectionLimit" | "verifySsl">
+  options: Pick<AsyncClientOptions, "connectionLimit" | (typeof networkOptionNames)[number]>
 ) => Layer.Layer<HttpClient.HttpClient, unknown>
 
 // Bun and Deno match the "node" export condition too, but Bun's undici is a stand-in without
@@ -220,7 +229,18 @@ const transportLayer = (
         subject: "AsyncClient options"
       })
     }
-    return undici({ connectionLimit: options.connectionLimit, verifySsl: options.verifySsl })
+    const { ca, cert, connectionLimit, key, proxy, verifySsl } = options
+    return undici({ connectionLimit, proxy, ca, cert, key, verifySsl })
+  }
+  // a fetch cannot be given a proxy or CAs through `fetch`: refused rather than ignored
+  const network = networkOptionNames.find((name) => options[name] !== undefined && !(name === "verifySsl" && options[name]))
+  if (network !== undefined) {
+    throw new ValidationError({
+      path: network,
+      issue:
+        "the fetch transport cannot apply it (fetch takes no proxy or TLS settings); use the undici transport on Node, or configure your runtime's fetch (see the README, Networks and proxies)",
+      subject: "AsyncClient options"
+    })
   }
   return transport === "fetch"
     ? FetchHttpClient.layer
@@ -260,7 +280,7 @@ export class AsyncClient {
     const copied = copyOptions(untyped, "AsyncClient options")
     if (Either.isLeft(copied)) throw copied.left
     const options = copied.right as unknown as AsyncClientOptions
-    const { connectionLimit: _1, transport: _2, verifySsl: _3, logLevel: _4, logger: _5, ...rest } = options
+    const { ca: _6, cert: _7, connectionLimit: _1, key: _8, proxy: _9, transport: _2, verifySsl: _3, logLevel: _4, logger: _5, ...rest } = options
     const clientOptions: AlephAlphaHttpOptions = {
       ...rest,
       token: asRedacted(options.token)

@@ -12,10 +12,11 @@ import { validationErrorFromThrow } from "../../schema/internal/thrown.js"
 
 /**
  * A function running the effect `effect()` makes, which needs `R`, with `layer()` built when
- * first needed; what `effect()` throws rejects as a `ValidationError` about `subject`.
+ * first needed (its failure rejects every call); what `effect()` throws rejects as a
+ * `ValidationError` about `subject`.
  */
-export const runner = <R>(layer: () => Layer.Layer<R>) => {
-  let runtime: ManagedRuntime.ManagedRuntime<R, never> | undefined
+export const runner = <R, LE = never>(layer: () => Layer.Layer<R, LE>) => {
+  let runtime: ManagedRuntime.ManagedRuntime<R, LE> | undefined
   return async <A, E>(subject: string, effect: () => Effect.Effect<A, E, R>): Promise<A> => {
     let made: Effect.Effect<A, E, R>
     try {
