@@ -127,7 +127,12 @@ const optionKeys = [
   "connectionLimit",
   "requestId",
   "logLevel",
-  "logger"
+  "logger",
+  "proxy",
+  "ca",
+  "cert",
+  "key",
+  "verifySsl"
 ]
 
 interface Loader {

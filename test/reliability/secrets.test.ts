@@ -1,7 +1,8 @@
 /**
  * Secrets never appear, whatever the server or the options do: a server that echoes the
  * `Authorization` header into an error body, a malformed answer, a stream or a broken HTTP
- * answer gets it replaced by `<redacted>` in every error, its cause, the logs and the spans.
+ * answer gets it replaced by `<redacted>` in every error, its cause, the logs and the spans; a
+ * proxy's password is never in them either.
  * Options that would print or inject a secret (a host with user info, a token with control
  * characters, bad extra headers) are a `ValidationError` when the layer or `AsyncClient` is made,
  * which never echoes them.
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/v
 import { Cause, Context, Effect, Exit, Inspectable, Layer, Redacted, Schema, Stream } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
+import { createProxy } from "proxy"
 import type { AlephAlphaError, AlephAlphaHttpOptions, ClientService } from "../../src/index.js"
 import {
   AuthenticationError,
@@ -401,4 +403,46 @@ describe("extra headers", () => {
       expect(seen[0]?.["x-tenant"]).toBe("a b\tc ~!")
       expect(seen[0]?.authorization).toBe(bearer)
     }))
+})
+
+describe("a proxy's password, in the proxy option or in HTTPS_PROXY", () => {
+  const PROXY_SECRET = "proxy-PASSWORD-8c1f2e7d-MUST-NOT-LEAK"
+  const proxyFragments = Array.from({ length: PROXY_SECRET.length - 9 }, (_, i) => PROXY_SECRET.slice(i, i + 10))
+
+  it.live("never gets into an error, its cause, a log line or a span: a dead proxy, a proxy refusing it (407)", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        // a proxy that takes no credentials at all, and a port nobody listens on
+        const refusing = createProxy(http.createServer())
+        refusing.authenticate = () => false
+        const proxy = yield* Effect.promise(() => listenOnLoopback(refusing))
+        const dead = yield* Effect.promise(() => listenOnLoopback(net.createServer()))
+        yield* Effect.promise(() => dead.close())
+        const saved = process.env.HTTPS_PROXY
+        try {
+          for (const proxyUrl of [proxy.url, dead.url]) {
+            const withCredentials = new URL(proxyUrl)
+            withCredentials.username = "alice"
+            withCredentials.password = PROXY_SECRET
+            const viaOption = UndiciHttpClient.layer({
+              proxy: { url: proxyUrl, username: "alice", password: Redacted.make(PROXY_SECRET) }
+            })
+            for (const [transport, host] of [[viaOption, base], [UndiciHttpClient.layer(), base.replace("http:", "https:")]] as const) {
+              process.env.HTTPS_PROXY = withCredentials.href
+              const exit = yield* withClient(transport, `${host}/json-400`, (client) => client.chat(chatRequest))
+              yield* observer.outcome(exit)
+              const error = failureOf(exit)
+              expect(error).toBeInstanceOf(TransportError)
+              expect(error.message).toContain(`the proxy ${proxyUrl}`)
+              const texts = [...observer.texts(), ...errorTexts(error)]
+              expect(texts.filter((text) => proxyFragments.some((fragment) => text.includes(fragment)))).toEqual([])
+            }
+          }
+        } finally {
+          if (saved === undefined) delete process.env.HTTPS_PROXY
+          else process.env.HTTPS_PROXY = saved
+          yield* Effect.promise(() => proxy.close())
+        }
+      })
+    ))
 })
