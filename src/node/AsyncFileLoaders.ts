@@ -2,8 +2,8 @@
  * Promise versions of the loaders that read files: images and base64, read with
  * `node:fs/promises` (through `NodeFileSystem.layerReadFile`); a path given to
  * `imageFromSource` may also be a URL, fetched bare with the undici transport (through the proxy
- * of `HTTPS_PROXY`/`HTTP_PROXY`, as `AsyncLoaders` on Node). Failures reject
- * with the same `MediaError` / `ValidationError` as the Effect versions.
+ * of `HTTPS_PROXY`/`HTTP_PROXY`, as `AsyncLoaders` on Node). Failures reject with the same
+ * `MediaError` / `ValidationError` as the Effect versions.
  */
 import * as Layer from "effect/Layer"
 import { runner } from "../promise/internal/runner.js"
