@@ -233,7 +233,7 @@ const transportLayer = (
     return undici({ connectionLimit, proxy, ca, cert, key, verifySsl })
   }
   // a fetch cannot be given a proxy or CAs through `fetch`: refused rather than ignored
-  const network = networkOptionNames.find((name) => options[name] !== undefined && !(name === "verifySsl" && options[name]))
+  const network = networkOptionNames.find((name) => options[name] !== undefined && !(name === "verifySsl" && options[name] === true))
   if (network !== undefined) {
     throw new ValidationError({
       path: network,

@@ -3,7 +3,8 @@
  * dimensions, base64 from a URL. URLs are fetched with the global `fetch`, bare (no credentials
  * ever go to the image's host); the Node build fetches them with undici, through the proxy of
  * `HTTPS_PROXY`/`HTTP_PROXY` (`LoadersNode.ts`). Failures reject with the same `MediaError` /
- * `ValidationError` as the Effect versions. The file loaders are in `aleph-alpha-client/node` (`AsyncFileLoaders`).
+ * `ValidationError` as the Effect versions. The file loaders are in `aleph-alpha-client/node`
+ * (`AsyncFileLoaders`).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Layer from "effect/Layer"

@@ -64,6 +64,13 @@ const certificates = (crypto: typeof Crypto, pem: unknown, path: string): Readon
   return blocks
 }
 
+/** The certificates of the `ca` option: a PEM text or several. */
+const caCertificates = (crypto: typeof Crypto, ca: unknown): ReadonlyArray<string> => {
+  if (typeof ca === "string") return certificates(crypto, ca, "ca")
+  if (!Array.isArray(ca)) throw new Invalid("ca", `expected a PEM string or an array of them, got ${describeValue(ca)}`)
+  return ca.flatMap((pem: unknown, i) => certificates(crypto, pem, `ca.${i}`))
+}
+
 /** `scheme://host:port`, which is all an error says of a proxy. */
 const originOf = (url: URL) => `${url.protocol}//${url.host}`
 
@@ -147,15 +154,7 @@ const check = (options: NetworkOptions, env: Env): Network => {
   const verifySsl = options.verifySsl ?? true
   if (typeof verifySsl !== "boolean") throw new Invalid("verifySsl", "expected a boolean")
 
-  const ca = options.ca === undefined
-    ? undefined
-    : typeof options.ca === "string"
-    ? certificates(crypto, options.ca, "ca")
-    : Array.isArray(options.ca)
-    ? options.ca.flatMap((pem: unknown, i) => certificates(crypto, pem, `ca.${i}`))
-    : (() => {
-      throw new Invalid("ca", `expected a PEM string or an array of them, got ${describeValue(options.ca)}`)
-    })()
+  const ca = options.ca === undefined ? undefined : caCertificates(crypto, options.ca)
 
   const { cert, key } = options
   if ((cert === undefined) !== (key === undefined)) {
@@ -185,7 +184,9 @@ const check = (options: NetworkOptions, env: Env): Network => {
     try {
       secureContext = tls.createSecureContext({ ca: roots, cert, key: keyPem })
     } catch (thrown) {
-      throw new Invalid("key", `does not fit cert (${firstLine(thrown)})`)
+      throw keyPem === undefined
+        ? new Invalid("ca", `cannot be used (${firstLine(thrown)})`)
+        : new Invalid("key", `does not fit cert (${firstLine(thrown)})`)
     }
   }
   const proxyContext = roots === undefined ? undefined : tls.createSecureContext({ ca: roots })

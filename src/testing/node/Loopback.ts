@@ -201,7 +201,8 @@ export const layerClient = (
   const client = Layer.unwrapEffect(
     Effect.map(Loopback, (server) =>
       Client.layer({ token: AlephAlphaTest.token, host: `${server.url}/v1`, ...clientOptions(options) }).pipe(
-        Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit }))
+        // straight to 127.0.0.1, whatever proxy the environment names
+        Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit, proxy: false }))
       ))
   )
   return client.pipe(
