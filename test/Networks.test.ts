@@ -68,6 +68,19 @@ const forwardProxy = async (credentials?: { readonly username: string; readonly 
   return { ...(await listen(server)), tunnels }
 }
 
+/** Runs `use` with a forward proxy, closed afterwards. */
+const withProxy = async (
+  use: (proxy: Awaited<ReturnType<typeof forwardProxy>>) => Promise<void>,
+  credentials?: { readonly username: string; readonly password: string }
+) => {
+  const proxy = await forwardProxy(credentials)
+  try {
+    await use(proxy)
+  } finally {
+    await proxy.close()
+  }
+}
+
 /** A port nothing listens on. */
 const deadPort = async () => {
   const server = await listen(http.createServer())
@@ -146,8 +159,7 @@ describe("a forward proxy in front of the fake server", () => {
   afterAll(() => fake.close())
 
   it("carries the requests when HTTP_PROXY names it (Effect and AsyncClient, upper and lower case)", async () => {
-    const proxy = await forwardProxy()
-    try {
+    await withProxy(async (proxy) => {
       process.env.HTTP_PROXY = proxy.url
       expect(await versionVia(`${fake.url}/v1`, {})).toMatchObject({ _tag: "Right", right: "1.19.0" })
       expect(proxy.tunnels).toEqual([hostOf(fake.url)])
@@ -155,26 +167,20 @@ describe("a forward proxy in front of the fake server", () => {
       process.env.http_proxy = proxy.url
       expect(await asyncVersion({ host: `${fake.url}/v1` })).toEqual({ version: "1.19.0" })
       expect(proxy.tunnels).toEqual([hostOf(fake.url), hostOf(fake.url)])
-    } finally {
-      await proxy.close()
-    }
+    })
   })
 
   it("carries the requests when the proxy option names it, whatever the variables say", async () => {
-    const proxy = await forwardProxy()
-    try {
+    await withProxy(async (proxy) => {
       process.env.HTTP_PROXY = `http://127.0.0.1:${await deadPort()}`
       expect(await versionVia(`${fake.url}/v1`, { proxy: proxy.url })).toMatchObject({ right: "1.19.0" })
       expect(await asyncVersion({ host: `${fake.url}/v1`, proxy: { url: proxy.url } })).toEqual({ version: "1.19.0" })
       expect(proxy.tunnels).toEqual([hostOf(fake.url), hostOf(fake.url)])
-    } finally {
-      await proxy.close()
-    }
+    })
   })
 
   it("is bypassed for hosts in NO_PROXY, for proxy: false and for the option's noProxy", async () => {
-    const proxy = await forwardProxy()
-    try {
+    await withProxy(async (proxy) => {
       process.env.HTTP_PROXY = proxy.url
       process.env.NO_PROXY = "example.com, 127.0.0.1"
       expect(await versionVia(`${fake.url}/v1`, {})).toMatchObject({ right: "1.19.0" })
@@ -184,15 +190,12 @@ describe("a forward proxy in front of the fake server", () => {
         right: "1.19.0"
       })
       expect(proxy.tunnels).toEqual([])
-    } finally {
-      await proxy.close()
-    }
+    })
   })
 
   it("that asks for credentials refuses a client without them (407) and lets one with them through", async () => {
     const password = "pa:ss/w@rd-7f3a9c"
-    const proxy = await forwardProxy({ username: "alice", password })
-    try {
+    await withProxy(async (proxy) => {
       const refused = await versionVia(`${fake.url}/v1`, { proxy: proxy.url })
       expect(refused).toMatchObject({ _tag: "Left", left: { _tag: "TransportError" } })
       const error = (refused as { readonly left: TransportError }).left
@@ -208,9 +211,7 @@ describe("a forward proxy in front of the fake server", () => {
       url.password = encodeURIComponent(password)
       process.env.HTTP_PROXY = url.href
       expect(await asyncVersion({ host: `${fake.url}/v1` })).toEqual({ version: "1.19.0" })
-    } finally {
-      await proxy.close()
-    }
+    }, { username: "alice", password })
   })
 
   it("that is dead is a TransportError naming the proxy, never its password", async () => {
@@ -236,17 +237,17 @@ describe("a forward proxy in front of the fake server", () => {
   it("carries Image.fromUrl (Effect, and AsyncLoaders with HTTP_PROXY)", async () => {
     const jpeg = fs.readFileSync(path.join(import.meta.dirname, "fixtures/dog-and-cat-cover.jpg"))
     const images = await listen(http.createServer((_, response) => response.writeHead(200, { "content-type": "image/jpeg" }).end(jpeg)))
-    const proxy = await forwardProxy()
     try {
-      const image = await Effect.runPromise(
-        Image.fromUrl(`${images.url}/cover.jpg`).pipe(Effect.provide(UndiciHttpClient.layer({ proxy: proxy.url })))
-      )
-      expect(image.base64).toBe(jpeg.toString("base64"))
-      process.env.HTTP_PROXY = proxy.url
-      expect(await AsyncLoaders.base64FromUrl(`${images.url}/cover.jpg`)).toBe(jpeg.toString("base64"))
-      expect(proxy.tunnels).toEqual([hostOf(images.url), hostOf(images.url)])
+      await withProxy(async (proxy) => {
+        const image = await Effect.runPromise(
+          Image.fromUrl(`${images.url}/cover.jpg`).pipe(Effect.provide(UndiciHttpClient.layer({ proxy: proxy.url })))
+        )
+        expect(image.base64).toBe(jpeg.toString("base64"))
+        process.env.HTTP_PROXY = proxy.url
+        expect(await AsyncLoaders.base64FromUrl(`${images.url}/cover.jpg`)).toBe(jpeg.toString("base64"))
+        expect(proxy.tunnels).toEqual([hostOf(images.url), hostOf(images.url)])
+      })
     } finally {
-      await proxy.close()
       await images.close()
     }
   })
@@ -339,14 +340,11 @@ describe("an HTTPS server with a certificate of a private CA", () => {
   })
 
   it("is reached through a proxy with ca too", async () => {
-    const proxy = await forwardProxy()
-    try {
+    await withProxy(async (proxy) => {
       expect(await versionVia(`${plain.url}/v1`, { proxy: proxy.url, ca: certificates.ca })).toMatchObject({ right: "1.19.0" })
       expect(await versionVia(`${plain.url}/v1`, { proxy: proxy.url })).toMatchObject({ left: { _tag: "TransportError" } })
       expect(proxy.tunnels).toEqual([hostOf(plain.url), hostOf(plain.url)])
-    } finally {
-      await proxy.close()
-    }
+    })
   })
 
   it("that asks for a client certificate rejects a client without one and accepts cert and key", async () => {

@@ -6,27 +6,17 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as ImageSource from "../../prompt/ImageSource.js"
-import { Image, type ImageControl } from "../../schema/Prompt.js"
+import { Image } from "../../schema/Prompt.js"
 import { runner } from "./runner.js"
 
 export const urlLoaders = (layer: () => Layer.Layer<HttpClient.HttpClient, unknown>) => {
   const run = runner(layer)
   return {
-    imageFromUrl: (
-      url: string | URL,
-      controls?: ReadonlyArray<ImageControl>,
-      options?: ImageSource.UrlLoadOptions
-    ): Promise<Image> => run("Image.fromUrl", () => Image.fromUrl(url, controls, options)),
-    imageFromUrlWithCropping: (
-      url: string | URL,
-      upperLeftX: number,
-      upperLeftY: number,
-      cropSize: number,
-      controls?: ReadonlyArray<ImageControl>,
-      options?: ImageSource.UrlLoadOptions
-    ): Promise<Image> =>
-      run("Image.fromUrlWithCropping", () => Image.fromUrlWithCropping(url, upperLeftX, upperLeftY, cropSize, controls, options)),
-    base64FromUrl: (url: string | URL, options?: ImageSource.UrlLoadOptions): Promise<string> =>
-      run("loadBase64FromUrl", () => ImageSource.loadBase64FromUrl(url, options))
+    imageFromUrl: (...args: Parameters<typeof Image.fromUrl>): Promise<Image> =>
+      run("Image.fromUrl", () => Image.fromUrl(...args)),
+    imageFromUrlWithCropping: (...args: Parameters<typeof Image.fromUrlWithCropping>): Promise<Image> =>
+      run("Image.fromUrlWithCropping", () => Image.fromUrlWithCropping(...args)),
+    base64FromUrl: (...args: Parameters<typeof ImageSource.loadBase64FromUrl>): Promise<string> =>
+      run("loadBase64FromUrl", () => ImageSource.loadBase64FromUrl(...args))
   }
 }
