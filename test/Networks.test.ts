@@ -6,7 +6,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
@@ -17,7 +17,6 @@ import selfsigned from "selfsigned"
 import { Client, Image, TransportError, ValidationError } from "../src/index.js"
 import { AsyncClient, AsyncLoaders } from "../src/index.node.js"
 import { UndiciHttpClient } from "../src/node/index.js"
-import * as FakeServer from "../src/testing/FakeServer.js"
 import { Loopback } from "../src/testing/node/index.js"
 
 const token = "test-token"
@@ -45,15 +44,6 @@ const listen = async (server: http.Server | https.Server): Promise<Running> => {
       return new Promise<void>((resolve) => server.close(() => resolve()))
     }
   }
-}
-
-/** The fake server on 127.0.0.1. */
-const fakeServer = async (): Promise<Running> => {
-  const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(
-    Loopback.listen().pipe(Effect.provide(FakeServer.layer()), Scope.extend(scope))
-  )
-  return { url: server.url, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 
 /** A forward proxy; `tunnels` lists the CONNECT targets it was asked for. */
@@ -154,7 +144,7 @@ describe("a forward proxy in front of the fake server", () => {
   let fake: Running
 
   beforeAll(async () => {
-    fake = await fakeServer()
+    fake = await Loopback.start()
   })
   afterAll(() => fake.close())
 
