@@ -85,7 +85,7 @@ export const effectClient = async (url: string, options: { readonly traced?: boo
   const tracer = options.traced === true ? recordingTracer() : undefined
   const runtime = ManagedRuntime.make(
     Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(
-      Layer.provide(UndiciHttpClient.layer({ connectionLimit: 100 })),
+      Layer.provide(UndiciHttpClient.layer({ connectionLimit: 100, proxy: false })),
       Layer.provideMerge(tracer?.layer ?? Layer.empty)
     )
   )

@@ -14,7 +14,7 @@ const texts = Array.from({ length: total }, (_, i) => `document number ${i} abou
 
 const viaClient = async () => {
   const runtime = ManagedRuntime.make(
-    Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(Layer.provide(UndiciHttpClient.layer()))
+    Client.layer({ token: Redacted.make("bench"), host: `${url}/v1` }).pipe(Layer.provide(UndiciHttpClient.layer({ proxy: false })))
   )
   const client = await runtime.runPromise(Client)
   const request = new BatchSemanticEmbeddingRequest({

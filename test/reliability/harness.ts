@@ -400,7 +400,7 @@ export const loopback = (
     const clientScope = yield* Scope.fork(yield* Effect.scope, { _tag: "Sequential" })
     const layer = Client.layer({ token, host: `${server.url}/v1`, ...options.client }).pipe(
       Layer.provide(recordingAttempts(attempts)),
-      Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit ?? 8 }))
+      Layer.provide(UndiciHttpClient.layer({ connectionLimit: options.connectionLimit ?? 8, proxy: false }))
     )
     const context = yield* Effect.orDie(Layer.buildWithScope(layer, clientScope))
     return {
