@@ -551,6 +551,18 @@ describe("bad embedding input", () => {
 })
 
 describe("the lean embedding answer decoders", () => {
+  it("skip a layer or pooling named __proto__ instead of letting it set a prototype, as the class does", () => {
+    const wire = JSON.parse(
+      '{"model_version":"m","num_tokens_prompt_total":1,"embeddings":{"__proto__":{"mean":[1]},"l":{"__proto__":[],"max":[2]}}}'
+    )
+    for (const schema of [EmbeddingResponse, EmbeddingResponseFromWire]) {
+      const { embeddings } = Schema.decodeUnknownSync(schema as Schema.Schema<EmbeddingResponse, unknown>)(wire)
+      expect(Object.getPrototypeOf(embeddings)).toBe(Object.prototype)
+      expect(Object.getPrototypeOf(embeddings["l"])).toBe(Object.prototype)
+      expect(embeddings).toStrictEqual({ l: { max: [2] } })
+    }
+  })
+
   const vector = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 8 })
   const common = {
     model_version: fc.string(),

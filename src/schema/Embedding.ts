@@ -171,6 +171,12 @@ export class EmbeddingRequest extends SafeClass<EmbeddingRequest>("aleph-alpha-c
 }) {}
 
 /**
+ * A layer or pooling name of `embed`'s answer. A record's keys that fail it are skipped, and
+ * `__proto__` must be: decoding assigns each key, and that one would set the prototype instead.
+ */
+const EmbeddingKey = Schema.String.pipe(Schema.filter((key) => key !== "__proto__"))
+
+/**
  * The answer of `embed`. `embeddings` is keyed as on the wire, by layer then pooling:
  * `response.embeddings["layer_40"]?.["mean"]`. Negative layers come back resolved (on a
  * 40-layer model, -1 is `"layer_40"`).
@@ -178,8 +184,8 @@ export class EmbeddingRequest extends SafeClass<EmbeddingRequest>("aleph-alpha-c
 export class EmbeddingResponse extends Schema.Class<EmbeddingResponse>("aleph-alpha-client/EmbeddingResponse")({
   modelVersion,
   embeddings: Schema.Record({
-    key: Schema.String,
-    value: Schema.Record({ key: Schema.String, value: EmbeddingVector })
+    key: EmbeddingKey,
+    value: Schema.Record({ key: EmbeddingKey, value: EmbeddingVector })
   }),
   /** The prompt's tokens when the request asked for them (`tokens: true`), else null. */
   tokens: Schema.optionalWith(Schema.NullOr(Schema.Array(Schema.String)), { default: () => null }),
