@@ -245,7 +245,7 @@ describe("chat", () => {
     [{ topP: 1.01 }, "topP"],
     [{
       messages: [new Message({ role: "assistant", content: "", toolCalls: [{ id: "", function: { name: "f", arguments: "{}" } } as never] }, { disableValidation: true })]
-    }, "messages.0.toolCalls.0.id"]
+    }, "messages.0.tool_calls.0.id"] // an instance built unchecked: its encoding names the wire field
   ] as const)("bad input %j is a ValidationError at %s before anything is sent", ([fields, path]) =>
     Effect.gen(function*() {
       const client = yield* Client

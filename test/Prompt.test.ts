@@ -260,7 +260,7 @@ describe("Prompt validation", () => {
 
   it.effect("rejects a prompt element that is not an item", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Prompt.make([Text.fromText("a"), { type: "text", text: "b" } as unknown as Text]))
+      const error = yield* Effect.flip(Prompt.make([Text.fromText("a"), 42 as never]))
       expect(error).toBeInstanceOf(ValidationError)
       expect(error.path).toBe("1")
     }))

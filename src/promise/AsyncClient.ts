@@ -387,13 +387,13 @@ export class AsyncClient {
   // Completions
 
   /** `POST complete`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  complete(request: CompletionRequest, model: string, options?: CallOptions): Promise<CompletionResponse> {
+  complete(request: CompletionRequest.Input, model: string, options?: CallOptions): Promise<CompletionResponse> {
     return this.#run((client) => client.complete(request, model), options)
   }
 
   /** `POST complete`, streamed. The iteration throws an `ApiError` class, `AbortError` or `ClientClosedError`. */
   completeWithStreaming(
-    request: CompletionRequest,
+    request: CompletionRequest.Input,
     model: string,
     options?: CallOptions
   ): AsyncIterable<CompletionStreamEvent> {
@@ -407,9 +407,9 @@ export class AsyncClient {
    * `POST chat/completions`; the `model` argument wins over `request.model`. Rejects with an
    * `ApiError` class, `AbortError` or `ClientClosedError`.
    */
-  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResponse>
-  chat(request: ChatRequest, model?: string, options?: CallOptions): Promise<ChatResponse>
-  chat(request: ChatRequest, modelOrOptions?: string | CallOptions, trailing?: CallOptions): Promise<ChatResponse> {
+  chat(request: ChatRequest.Input, options?: CallOptions): Promise<ChatResponse>
+  chat(request: ChatRequest.Input, model?: string, options?: CallOptions): Promise<ChatResponse>
+  chat(request: ChatRequest.Input, modelOrOptions?: string | CallOptions, trailing?: CallOptions): Promise<ChatResponse> {
     const [model, options] = modelAndOptions(modelOrOptions, trailing)
     return this.#run((client) => client.chat(request, model), options)
   }
@@ -418,10 +418,10 @@ export class AsyncClient {
    * `POST chat/completions`, streamed; the options may come second, as for `chat`. The
    * iteration throws like `completeWithStreaming`.
    */
-  chatWithStreaming(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatStreamEvent>
-  chatWithStreaming(request: ChatRequest, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent>
+  chatWithStreaming(request: ChatRequest.Input, options?: CallOptions): AsyncIterable<ChatStreamEvent>
+  chatWithStreaming(request: ChatRequest.Input, model?: string, options?: CallOptions): AsyncIterable<ChatStreamEvent>
   chatWithStreaming(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     modelOrOptions?: string | CallOptions,
     trailing?: CallOptions
   ): AsyncIterable<ChatStreamEvent> {
@@ -434,18 +434,18 @@ export class AsyncClient {
    * (`ApiError` or `StructuredOutputError`), `AbortError` or `ClientClosedError`.
    */
   chatStructured<A, I>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     schema: Schema.Schema<A, I>,
     options?: CallOptions & FromSchemaOptions
   ): Promise<A>
   chatStructured<A, I>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     schema: Schema.Schema<A, I>,
     model?: string,
     options?: CallOptions & FromSchemaOptions
   ): Promise<A>
   chatStructured<A, I>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     schema: Schema.Schema<A, I>,
     modelOrOptions?: string | (CallOptions & FromSchemaOptions),
     trailing?: CallOptions & FromSchemaOptions
@@ -459,12 +459,12 @@ export class AsyncClient {
   // Embeddings
 
   /** `POST embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  embed(request: EmbeddingRequest, model: string, options?: CallOptions): Promise<EmbeddingResponse> {
+  embed(request: EmbeddingRequest.Input, model: string, options?: CallOptions): Promise<EmbeddingResponse> {
     return this.#run((client) => client.embed(request, model), options)
   }
 
   /** `POST semantic_embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  semanticEmbed(request: SemanticEmbeddingRequest, model: string, options?: CallOptions): Promise<SemanticEmbeddingResponse> {
+  semanticEmbed(request: SemanticEmbeddingRequest.Input, model: string, options?: CallOptions): Promise<SemanticEmbeddingResponse> {
     return this.#run((client) => client.semanticEmbed(request, model), options)
   }
 
@@ -473,7 +473,7 @@ export class AsyncClient {
    * `ApiError` class, `AbortError` or `ClientClosedError`.
    */
   batchSemanticEmbed(
-    request: BatchSemanticEmbeddingRequest,
+    request: BatchSemanticEmbeddingRequest.Input,
     model?: string,
     options?: CallOptions & BatchSemanticEmbedOptions
   ): Promise<BatchSemanticEmbeddingResponse> {
@@ -483,7 +483,7 @@ export class AsyncClient {
 
   /** The batches of `batchSemanticEmbed` as each completes. The iteration throws like `completeWithStreaming`. */
   batchSemanticEmbedStream(
-    request: BatchSemanticEmbeddingRequest,
+    request: BatchSemanticEmbeddingRequest.Input,
     model?: string,
     options?: CallOptions & BatchSemanticEmbedOptions
   ): AsyncIterable<SemanticEmbeddingBatch> {
@@ -492,7 +492,7 @@ export class AsyncClient {
 
   /** `POST instructable_embed`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   instructableEmbed(
-    request: InstructableEmbeddingRequest,
+    request: InstructableEmbeddingRequest.Input,
     model: string,
     options?: CallOptions
   ): Promise<InstructableEmbeddingResponse> {
@@ -500,7 +500,7 @@ export class AsyncClient {
   }
 
   /** `POST embeddings` (OpenAI-compatible). Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  embeddings(request: EmbeddingV2Request, model: string, options?: CallOptions): Promise<EmbeddingV2Response> {
+  embeddings(request: EmbeddingV2Request.Input, model: string, options?: CallOptions): Promise<EmbeddingV2Response> {
     return this.#run((client) => client.embeddings(request, model), options)
   }
 
@@ -508,12 +508,12 @@ export class AsyncClient {
   // Explanations, Evaluations
 
   /** `POST explain`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  explain(request: ExplanationRequest, model: string, options?: CallOptions): Promise<ExplanationResponse> {
+  explain(request: ExplanationRequest.Input, model: string, options?: CallOptions): Promise<ExplanationResponse> {
     return this.#run((client) => client.explain(request, model), options)
   }
 
   /** `POST evaluate`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  evaluate(request: EvaluationRequest, model: string, options?: CallOptions): Promise<EvaluationResponse> {
+  evaluate(request: EvaluationRequest.Input, model: string, options?: CallOptions): Promise<EvaluationResponse> {
     return this.#run((client) => client.evaluate(request, model), options)
   }
 
@@ -521,12 +521,12 @@ export class AsyncClient {
   // Tokenization
 
   /** `POST tokenize`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  tokenize(request: TokenizationRequest, model: string, options?: CallOptions): Promise<TokenizationResponse> {
+  tokenize(request: TokenizationRequest.Input, model: string, options?: CallOptions): Promise<TokenizationResponse> {
     return this.#run((client) => client.tokenize(request, model), options)
   }
 
   /** `POST detokenize`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  detokenize(request: DetokenizationRequest, model: string, options?: CallOptions): Promise<DetokenizationResponse> {
+  detokenize(request: DetokenizationRequest.Input, model: string, options?: CallOptions): Promise<DetokenizationResponse> {
     return this.#run((client) => client.detokenize(request, model), options)
   }
 
@@ -546,18 +546,18 @@ export class AsyncClient {
    * `POST translate` (the model is a field of the request). Rejects with an `ApiError` class,
    * `AbortError` or `ClientClosedError`.
    */
-  translate(request: TranslationRequest, options?: CallOptions): Promise<TranslationResponse> {
+  translate(request: TranslationRequest.Input, options?: CallOptions): Promise<TranslationResponse> {
     return this.#run((client) => client.translate(request), options)
   }
 
   /** `POST rerank`. Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
-  rerank(request: RerankRequest, model: string, options?: CallOptions): Promise<RerankResponse> {
+  rerank(request: RerankRequest.Input, model: string, options?: CallOptions): Promise<RerankResponse> {
     return this.#run((client) => client.rerank(request, model), options)
   }
 
   /** `POST steering_concepts` (BETA). Rejects with an `ApiError` class, `AbortError` or `ClientClosedError`. */
   createSteeringConcept(
-    request: SteeringConceptCreationRequest,
+    request: SteeringConceptCreationRequest.Input,
     options?: CallOptions
   ): Promise<SteeringConceptCreationResponse> {
     return this.#run((client) => client.createSteeringConcept(request), options)

@@ -7,11 +7,13 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { arrayOf, type Coerce, fieldsOf, instanceOf, isRecord, parseError, renamed } from "./internal/plainInput.js"
+import { isInstance } from "./internal/plainInput.js"
 import { Image } from "./Prompt.js"
-import { SafeClass } from "./SafeClass.js"
-import { ResponseFormat } from "./StructuredOutput.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
+import { JSONSchema, ResponseFormat } from "./StructuredOutput.js"
 
-const renamed = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const wireName = <S extends Schema.Schema.All>(schema: S, key: string) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
@@ -72,6 +74,39 @@ const TextPart = Schema.transform(
 export const MessageContent = Schema.Union(Schema.String, Schema.Array(Schema.Union(TextPart, ImagePart)))
 export type MessageContent = typeof MessageContent.Type
 
+/**
+ * Message content as a message accepts it: a string, or a list whose parts are strings and
+ * images (`Image`, or a plain `{ type: "image", base64 }`) or wire parts
+ * (`{ type: "text", text }`, `{ type: "image_url", image_url: { url } }` with a base64 data URL).
+ */
+export type MessageContentInput =
+  | string
+  | ReadonlyArray<
+    | string
+    | Image
+    | (Exclude<ConstructorParameters<typeof Image>[0], void | undefined> & { readonly type: "image" })
+    | typeof TextPart.Encoded
+    | typeof ImageUrlPart.Encoded
+  >
+
+const decodeImagePart = Schema.decodeUnknownSync(ImagePart)
+
+/** A content part in any accepted shape as a string or an `Image`. */
+const contentPart: Coerce = (value, options) => {
+  if (!isRecord(value) || isInstance(value, Image)) return value
+  switch (value.type) {
+    case "text":
+      if (typeof value.text !== "string") throw parseError("text", value.text, "expected a string")
+      return value.text
+    case "image":
+      return new Image(value as ConstructorParameters<typeof Image>[0], options)
+    case "image_url":
+      return decodeImagePart(value)
+    default:
+      return value
+  }
+}
+
 /** The function a tool call invokes: its name and its arguments as a JSON string. */
 export class FunctionCall extends SafeClass<FunctionCall>("aleph-alpha-client/FunctionCall")({
   name: Schema.String,
@@ -80,21 +115,82 @@ export class FunctionCall extends SafeClass<FunctionCall>("aleph-alpha-client/Fu
 }) {}
 
 /** A tool call in an assistant message, echoed back in the history after the tool ran. */
-export class MessageToolCall extends SafeClass<MessageToolCall>("aleph-alpha-client/MessageToolCall")({
+export class MessageToolCall extends SafeClass<
+  MessageToolCall,
+  { readonly function: InputOf<typeof FunctionCall> }
+>("aleph-alpha-client/MessageToolCall")({
   id: Schema.NonEmptyString,
   type: Schema.optionalWith(Schema.Literal("function"), { default: () => "function" as const }),
   function: FunctionCall
-}) {}
+}, undefined, fieldsOf({ function: instanceOf(FunctionCall) })) {}
+
+type ToolCallsInput = ReadonlyArray<InputOf<typeof MessageToolCall>>
+
+/**
+ * The shapes a message accepts besides an instance: TypeScript (`toolCalls`, `toolCallId`) or
+ * wire (`tool_calls`, `tool_call_id`) names, and `content: null` on an assistant message that
+ * only calls tools (as OpenAI-style APIs send it; sent as `""`, the API requires content).
+ */
+type MessageShapes =
+  | {
+    readonly role: Role
+    readonly content: MessageContentInput
+    readonly toolCalls?: ToolCallsInput
+    readonly toolCallId?: string
+    readonly tool_calls?: never
+    readonly tool_call_id?: never
+  }
+  | {
+    readonly role: "assistant"
+    readonly content: null
+    readonly toolCalls: ToolCallsInput
+    readonly toolCallId?: never
+    readonly tool_calls?: never
+    readonly tool_call_id?: never
+  }
+  | {
+    readonly role: Role
+    readonly content: MessageContentInput
+    readonly tool_calls?: ToolCallsInput
+    readonly tool_call_id?: string
+    readonly toolCalls?: never
+    readonly toolCallId?: never
+  }
+  | {
+    readonly role: "assistant"
+    readonly content: null
+    readonly tool_calls: ToolCallsInput
+    readonly tool_call_id?: never
+    readonly toolCalls?: never
+    readonly toolCallId?: never
+  }
+
+const messageNames = [["toolCalls", "tool_calls"], ["toolCallId", "tool_call_id"]] as const
+const messageFields = fieldsOf({
+  content: arrayOf(contentPart),
+  toolCalls: arrayOf(instanceOf(MessageToolCall))
+})
+
+/** Plain shapes as fields; `content: null` as `""` where it is allowed. */
+const messageInput = (props: Record<string, unknown>, options: Schema.MakeOptions | undefined) => {
+  const fields = messageFields(renamed(props, messageNames), options)
+  if (fields.content !== null) return fields
+  if (fields.role === "assistant" && Array.isArray(fields.toolCalls) && fields.toolCalls.length > 0) {
+    return { ...fields, content: "" }
+  }
+  throw parseError("content", null, "may be null only on an assistant message with tool calls")
+}
 
 /** One chat message. */
-export class Message extends SafeClass<Message>("aleph-alpha-client/Message")({
+export class Message extends SafeClass<Message, MessageShapes>("aleph-alpha-client/Message")({
   role: Role,
+  /** `null` is accepted on an assistant message with tool calls, and kept (and sent) as `""`. */
   content: MessageContent,
   /** On assistant messages that called tools. */
-  toolCalls: renamed(Schema.Array(MessageToolCall), "tool_calls"),
+  toolCalls: wireName(Schema.Array(MessageToolCall), "tool_calls"),
   /** On `tool` messages: which call this answers. */
-  toolCallId: renamed(Schema.NonEmptyString, "tool_call_id")
-}) {
+  toolCallId: wireName(Schema.NonEmptyString, "tool_call_id")
+}, undefined, messageInput) {
   /** The content as text: the string itself, or the text parts joined (images left out). */
   get text(): string {
     return typeof this.content === "string"
@@ -156,10 +252,12 @@ export class FunctionDefinition extends SafeClass<FunctionDefinition>("aleph-alp
 }) {}
 
 /** A tool: `{"type": "function", "function": {...}}`. */
-export class Tool extends SafeClass<Tool>("aleph-alpha-client/Tool")({
+export class Tool extends SafeClass<Tool, { readonly function: InputOf<typeof FunctionDefinition> }>(
+  "aleph-alpha-client/Tool"
+)({
   type: Schema.optionalWith(Schema.Literal("function"), { default: () => "function" as const }),
   function: FunctionDefinition
-}) {
+}, undefined, fieldsOf({ function: instanceOf(FunctionDefinition) })) {
   /** A function tool. */
   static fn(definition: ConstructorParameters<typeof FunctionDefinition>[0]): Tool {
     return new Tool({ function: new FunctionDefinition(definition) })
@@ -174,56 +272,87 @@ export const ToolChoice = Schema.Union(
 export type ToolChoice = typeof ToolChoice.Type
 
 /** `stream_options`. */
-export class StreamOptions extends SafeClass<StreamOptions>("aleph-alpha-client/StreamOptions")({
+export class StreamOptions extends SafeClass<
+  StreamOptions,
+  {} | { readonly includeUsage?: never; readonly include_usage?: boolean }
+>("aleph-alpha-client/StreamOptions")({
   /** Ask for a final usage event. */
-  includeUsage: renamed(Schema.Boolean, "include_usage")
-}) {}
+  includeUsage: wireName(Schema.Boolean, "include_usage")
+}, undefined, (props) => renamed(props, [["includeUsage", "include_usage"]])) {}
 
 // ---------------------------------------------------------------------------------------------
 // request
 
 /** A chat request. Only the fields you set are sent. */
-export class ChatRequest extends SafeClass<ChatRequest>("aleph-alpha-client/ChatRequest")({
+export class ChatRequest extends SafeClass<
+  ChatRequest,
+  {
+    readonly messages: ReadonlyArray<InputOf<typeof Message>>
+    readonly streamOptions?: InputOf<typeof StreamOptions>
+    readonly responseFormat?: InputOf<typeof JSONSchema>
+    readonly tools?: ReadonlyArray<InputOf<typeof Tool>>
+  }
+>("aleph-alpha-client/ChatRequest")({
   /** The model; the `model` argument of `chat` wins over it. */
   model: Schema.optionalWith(Schema.NonEmptyString, { exact: true }),
-  /** At least one. */
+  /** At least one: `Message`s or plain objects (`{ role: "user", content: "Hi" }`). */
   messages: Schema.Array(Message).pipe(Schema.minItems(1, { message: () => "at least one message is required" })),
   /**
    * The most tokens to generate. Sent as `max_tokens`, the name in the API description (the
    * official Rust client sends it too); the Python client's `maximum_tokens` is not documented.
    */
-  maximumTokens: renamed(PositiveInt, "max_tokens"),
+  maximumTokens: wireName(PositiveInt, "max_tokens"),
   /** Sampling temperature, 0…2. Server default: 1. */
   temperature: Schema.optionalWith(Schema.Finite.pipe(Schema.between(0, 2)), { exact: true }),
   /** Nucleus sampling, 0…1. Server default: 1. */
-  topP: renamed(Schema.Finite.pipe(Schema.between(0, 1)), "top_p"),
+  topP: wireName(Schema.Finite.pipe(Schema.between(0, 1)), "top_p"),
   /** Python-only and not in the API description; some deployments reject it. */
-  topK: renamed(NonNegativeInt, "top_k"),
-  frequencyPenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "frequency_penalty"),
-  presencePenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "presence_penalty"),
+  topK: wireName(NonNegativeInt, "top_k"),
+  frequencyPenalty: wireName(Schema.Finite.pipe(Schema.between(-2, 2)), "frequency_penalty"),
+  presencePenalty: wireName(Schema.Finite.pipe(Schema.between(-2, 2)), "presence_penalty"),
   stop: Schema.optionalWith(Schema.Union(Schema.String, Schema.Array(Schema.String)), { exact: true }),
   /** Return the log-probabilities of the sampled tokens. */
   logprobs: Schema.optionalWith(Schema.Boolean, { exact: true }),
   /** How many alternatives per position to return with `logprobs`, 0…20. */
-  topLogprobs: renamed(Schema.Int.pipe(Schema.between(0, 20)), "top_logprobs"),
+  topLogprobs: wireName(Schema.Int.pipe(Schema.between(0, 20)), "top_logprobs"),
   /** How many choices to generate. */
   n: Schema.optionalWith(PositiveInt, { exact: true }),
   /** Token id → bias (−100…100). */
-  logitBias: renamed(
+  logitBias: wireName(
     Schema.Record({
       key: Schema.String.pipe(Schema.pattern(/^\d+$/, { message: () => "logit_bias keys are token ids" })),
       value: Schema.Finite.pipe(Schema.between(-100, 100))
     }),
     "logit_bias"
   ),
-  streamOptions: renamed(StreamOptions, "stream_options"),
+  streamOptions: wireName(StreamOptions, "stream_options"),
   /** Steering concept ids (only one at a time is supported by the API). */
-  steeringConcepts: renamed(Schema.Array(Schema.String), "steering_concepts"),
-  responseFormat: renamed(ResponseFormat, "response_format"),
+  steeringConcepts: wireName(Schema.Array(Schema.String), "steering_concepts"),
+  responseFormat: wireName(ResponseFormat, "response_format"),
   /** At most 128. */
   tools: Schema.optionalWith(Schema.Array(Tool).pipe(Schema.maxItems(128)), { exact: true }),
-  toolChoice: renamed(ToolChoice, "tool_choice")
-}) {}
+  toolChoice: wireName(ToolChoice, "tool_choice")
+}, undefined, fieldsOf({
+  messages: arrayOf(instanceOf(Message)),
+  streamOptions: instanceOf(StreamOptions),
+  responseFormat: instanceOf(JSONSchema),
+  tools: arrayOf(instanceOf(Tool))
+})) {}
+
+export declare namespace ChatRequest {
+  /** What `new ChatRequest`, `ChatRequest.make` and the chat methods accept. */
+  export type Input = InputOf<typeof ChatRequest>
+}
+
+export declare namespace Message {
+  /** A `Message` or a plain message, as `messages` holds them. */
+  export type Input = InputOf<typeof Message>
+}
+
+export declare namespace Tool {
+  /** A `Tool` or a plain `{ type?: "function", function: { name, description?, parameters?, strict? } }`. */
+  export type Input = InputOf<typeof Tool>
+}
 
 // ---------------------------------------------------------------------------------------------
 // response

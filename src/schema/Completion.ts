@@ -8,7 +8,9 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Prompt } from "./Prompt.js"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
+import { fieldsOf } from "./internal/plainInput.js"
+import { promptInput } from "./internal/promptInput.js"
 
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 const NonNegative = Schema.Finite.pipe(Schema.nonNegative())
@@ -31,7 +33,10 @@ export const LogitBias = Schema.Record({
  * A completion request. As the Python client does, every field with a default is sent with it,
  * and unset optional fields are omitted.
  */
-export class CompletionRequest extends SafeClass<CompletionRequest>("aleph-alpha-client/CompletionRequest")({
+export class CompletionRequest extends SafeClass<CompletionRequest, { readonly prompt: Prompt.Input }>(
+  "aleph-alpha-client/CompletionRequest"
+)({
+  /** A `Prompt`, a string or a list of prompt items (plain objects too). */
   prompt: Prompt,
   /** The most tokens to generate. Default: until a stop sequence or the context is full. */
   maximumTokens: optional(NonNegativeInt, "maximum_tokens"),
@@ -95,7 +100,7 @@ export class CompletionRequest extends SafeClass<CompletionRequest>("aleph-alpha
   controlLogAdditive: withDefault(Schema.Boolean, "control_log_additive", () => true),
   /** Steering concept ids (one at a time). */
   steeringConcepts: optional(Schema.Array(Schema.String), "steering_concepts")
-}) {}
+}, undefined, fieldsOf({ prompt: promptInput })) {}
 
 /** Per generated token: token → log-probability. */
 export const LogProbs = Schema.Array(Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }))
@@ -286,4 +291,9 @@ class CompletionAccumulator {
       ...(this.optimizedPrompt === undefined ? {} : { optimizedPrompt: this.optimizedPrompt })
     })
   }
+}
+
+export declare namespace CompletionRequest {
+  /** What `new CompletionRequest`, `CompletionRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof CompletionRequest>
 }

@@ -12,7 +12,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import { Prompt } from "./Prompt.js"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
+import { arrayOf, fieldsOf } from "./internal/plainInput.js"
+import { promptInput } from "./internal/promptInput.js"
 
 /** An optional field sent only when set. */
 const optional = <S extends Schema.Schema.All>(schema: S, key: string) =>
@@ -153,7 +155,10 @@ export type Pooling = typeof Pooling.Type
  * marks it deprecated in favour of `semantic_embed` and `embeddings`; it is still served.)
  * As the Python client does, `tokens`, `normalize` and `controlLogAdditive` are always sent.
  */
-export class EmbeddingRequest extends SafeClass<EmbeddingRequest>("aleph-alpha-client/EmbeddingRequest")({
+export class EmbeddingRequest extends SafeClass<EmbeddingRequest, { readonly prompt: Prompt.Input }>(
+  "aleph-alpha-client/EmbeddingRequest"
+)({
+  /** A `Prompt`, a string or a list of prompt items (plain objects too). */
   prompt: Prompt,
   /**
    * Layer indices (at least one): 0 = the input word embeddings, 1 = the output of the first
@@ -168,7 +173,7 @@ export class EmbeddingRequest extends SafeClass<EmbeddingRequest>("aleph-alpha-c
   tokens: withDefault(Schema.Boolean, "tokens", () => false),
   normalize,
   ...controlFields
-}) {}
+}, undefined, fieldsOf({ prompt: promptInput })) {}
 
 /**
  * A layer or pooling name of `embed`'s answer. A record's keys that fail it are skipped, and
@@ -220,10 +225,13 @@ const semanticFields = {
 
 /** `POST semantic_embed`: one semantic embedding of one prompt. */
 export class SemanticEmbeddingRequest
-  extends SafeClass<SemanticEmbeddingRequest>("aleph-alpha-client/SemanticEmbeddingRequest")({
+  extends SafeClass<SemanticEmbeddingRequest, { readonly prompt: Prompt.Input }>(
+    "aleph-alpha-client/SemanticEmbeddingRequest"
+  )({
+    /** A `Prompt`, a string or a list of prompt items (plain objects too). */
     prompt: Prompt,
     ...semanticFields
-  })
+  }, undefined, fieldsOf({ prompt: promptInput }))
 {}
 
 /** The answer of `semantic_embed`. */
@@ -242,11 +250,13 @@ export class SemanticEmbeddingResponse
  * prompts; the list itself may be longer, but not empty.
  */
 export class BatchSemanticEmbeddingRequest
-  extends SafeClass<BatchSemanticEmbeddingRequest>("aleph-alpha-client/BatchSemanticEmbeddingRequest")({
-    /** The prompts, at least one. */
+  extends SafeClass<BatchSemanticEmbeddingRequest, { readonly prompts: ReadonlyArray<Prompt.Input> }>(
+    "aleph-alpha-client/BatchSemanticEmbeddingRequest"
+  )({
+    /** The prompts, at least one: each a `Prompt`, a string or a list of prompt items. */
     prompts: Schema.Array(Prompt).pipe(Schema.minItems(1)),
     ...semanticFields
-  })
+  }, undefined, fieldsOf({ prompts: arrayOf(promptInput) }))
 {}
 
 /**
@@ -297,14 +307,16 @@ export interface BatchSemanticEmbedOptions {
 
 /** `POST instructable_embed`: an embedding steered by a free-text instruction (Pharia embedding models). */
 export class InstructableEmbeddingRequest
-  extends SafeClass<InstructableEmbeddingRequest>("aleph-alpha-client/InstructableEmbeddingRequest")({
-    /** What to embed (sent as `input`). */
+  extends SafeClass<InstructableEmbeddingRequest, { readonly input: Prompt.Input }>(
+    "aleph-alpha-client/InstructableEmbeddingRequest"
+  )({
+    /** What to embed (sent as `input`): a `Prompt`, a string or a list of prompt items. */
     input: Prompt,
     /** What the embedding is for, e.g. "Represent the text to query a database of salutations"; may be "". */
     instruction: Schema.String,
     normalize,
     ...controlFields
-  })
+  }, undefined, fieldsOf({ input: promptInput }))
 {}
 
 /** The answer of `instructable_embed`. */
@@ -464,3 +476,28 @@ export class EmbeddingV2Response extends Schema.Class<EmbeddingV2Response>("alep
   model: Schema.String,
   usage: EmbeddingV2Usage
 }) {}
+
+export declare namespace EmbeddingRequest {
+  /** What `new EmbeddingRequest`, `EmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof EmbeddingRequest>
+}
+
+export declare namespace SemanticEmbeddingRequest {
+  /** What `new SemanticEmbeddingRequest`, `SemanticEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof SemanticEmbeddingRequest>
+}
+
+export declare namespace BatchSemanticEmbeddingRequest {
+  /** What `new BatchSemanticEmbeddingRequest`, `BatchSemanticEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof BatchSemanticEmbeddingRequest>
+}
+
+export declare namespace InstructableEmbeddingRequest {
+  /** What `new InstructableEmbeddingRequest`, `InstructableEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof InstructableEmbeddingRequest>
+}
+
+export declare namespace EmbeddingV2Request {
+  /** What `new EmbeddingV2Request`, `EmbeddingV2Request.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof EmbeddingV2Request>
+}

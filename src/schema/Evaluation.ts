@@ -4,13 +4,18 @@
  */
 import * as Schema from "effect/Schema"
 import { Prompt } from "./Prompt.js"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
+import { fieldsOf } from "./internal/plainInput.js"
+import { promptInput } from "./internal/promptInput.js"
 
 /**
  * An evaluation request. As the Python client does, `control_log_additive` is always sent
  * (with its default) and an unset `contextualControlThreshold` is omitted.
  */
-export class EvaluationRequest extends SafeClass<EvaluationRequest>("aleph-alpha-client/EvaluationRequest")({
+export class EvaluationRequest extends SafeClass<EvaluationRequest, { readonly prompt: Prompt.Input }>(
+  "aleph-alpha-client/EvaluationRequest"
+)({
+  /** A `Prompt`, a string or a list of prompt items (plain objects too). */
   prompt: Prompt,
   /** The completion whose likelihood is measured. */
   completionExpected: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("completion_expected")),
@@ -22,7 +27,7 @@ export class EvaluationRequest extends SafeClass<EvaluationRequest>("aleph-alpha
   controlLogAdditive: Schema.optionalWith(Schema.Boolean, { default: () => true }).pipe(
     Schema.fromKey("control_log_additive")
   )
-}) {}
+}, undefined, fieldsOf({ prompt: promptInput })) {}
 
 /** A member of `result`: `null` when the server sent `null` or left it out. */
 const member = <S extends Schema.Schema.Any>(schema: S, key: string) =>
@@ -86,3 +91,8 @@ export class EvaluationResponse extends Schema.Class<EvaluationResponse>("aleph-
   /** A legacy message, rarely sent. */
   message: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }) {}
+
+export declare namespace EvaluationRequest {
+  /** What `new EvaluationRequest`, `EvaluationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof EvaluationRequest>
+}

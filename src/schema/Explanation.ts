@@ -13,7 +13,9 @@ import * as Schema from "effect/Schema"
 import { type MediaError, ValidationError } from "../errors/AlephAlphaError.js"
 import type { ImageDimensions } from "../prompt/ImageSource.js"
 import { ControlTokenOverlap, Image, Prompt, Text } from "./Prompt.js"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
+import { fieldsOf, instanceOf } from "./internal/plainInput.js"
+import { promptInput } from "./internal/promptInput.js"
 
 /** An optional field sent only when set (the Python client sends only what was set here). */
 const optional = <S extends Schema.Schema.All>(schema: S, key: string) =>
@@ -65,8 +67,14 @@ export type ExplanationPostprocessing = typeof ExplanationPostprocessing.Type
  * An explanation request. Only `prompt`, `target` and the fields that were set are sent, as
  * the Python client does; the defaults named below are the server's.
  */
-export class ExplanationRequest extends SafeClass<ExplanationRequest>("aleph-alpha-client/ExplanationRequest")({
-  /** Text, image and token-id items are all explained. */
+export class ExplanationRequest extends SafeClass<
+  ExplanationRequest,
+  {
+    readonly prompt: Prompt.Input
+    readonly promptGranularity?: typeof NamedGranularity.Type | InputOf<typeof CustomGranularity>
+  }
+>("aleph-alpha-client/ExplanationRequest")({
+  /** Text, image and token-id items are all explained: a `Prompt`, a string or a list of items. */
   prompt: Prompt,
   /** The continuation to explain. */
   target: Schema.String,
@@ -86,7 +94,7 @@ export class ExplanationRequest extends SafeClass<ExplanationRequest>("aleph-alp
   normalize: optional(Schema.Boolean, "normalize"),
   /** The attention factor a segment is suppressed with while probing (≥ 0). Default: 0.1. */
   controlFactor: optional(Schema.Finite.pipe(Schema.nonNegative()), "control_factor")
-}) {}
+}, undefined, fieldsOf({ prompt: promptInput, promptGranularity: instanceOf(CustomGranularity) })) {}
 
 // ---------------------------------------------------------------------------------------------
 // scores
@@ -395,4 +403,9 @@ export class ExplanationResponse extends Schema.Class<ExplanationResponse>("alep
         explanations: this.explanations.map((explanation) => explanation.scaled(dimensions))
       }, true))
   }
+}
+
+export declare namespace ExplanationRequest {
+  /** What `new ExplanationRequest`, `ExplanationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof ExplanationRequest>
 }

@@ -34,8 +34,10 @@ import {
   urlOptionsArgument,
   withArguments
 } from "../prompt/internal/loaderArguments.js"
-import { SafeClass, validationErrorFromParseError } from "./SafeClass.js"
+import { type InputOf, SafeClass, validationErrorFromParseError } from "./SafeClass.js"
+import { arrayOf, type Coerce, fieldsOf, instanceOf, isRecord, parseError, renamed } from "./internal/plainInput.js"
 import { validationErrorFromThrow } from "./internal/thrown.js"
+import { isInstance } from "./internal/plainInput.js"
 
 // ---------------------------------------------------------------------------------------------
 // numbers
@@ -64,11 +66,19 @@ export type ControlTokenOverlap = typeof ControlTokenOverlap.Type
 
 const tokenOverlap = Schema.optionalWith(ControlTokenOverlap, { exact: true }).pipe(Schema.fromKey("token_overlap"))
 
+/** `tokenOverlap` under its wire name. */
+interface TokenOverlapWire {
+  readonly tokenOverlap?: never
+  readonly token_overlap?: ControlTokenOverlap
+}
+
+const tokenOverlapNames = [["tokenOverlap", "token_overlap"]] as const
+
 /**
  * Attention manipulation ("AtMan") over a character range of a `Text` item.
  * Wire: `{"start", "length", "factor", "token_overlap"?}`.
  */
-export class TextControl extends SafeClass<TextControl>("aleph-alpha-client/TextControl")({
+export class TextControl extends SafeClass<TextControl, {} | TokenOverlapWire>("aleph-alpha-client/TextControl")({
   /** Character offset into the text. */
   start: NonNegativeInt,
   /** Number of characters. */
@@ -76,7 +86,7 @@ export class TextControl extends SafeClass<TextControl>("aleph-alpha-client/Text
   factor: Factor,
   /** Omitted unless set; the server default is `"partial"`. */
   tokenOverlap: tokenOverlap
-}) {}
+}, undefined, (props) => renamed(props, tokenOverlapNames)) {}
 
 /**
  * Attention manipulation over a rectangle of an `Image`: `left`, `top`, `width`, `height` are
@@ -84,14 +94,32 @@ export class TextControl extends SafeClass<TextControl>("aleph-alpha-client/Text
  * corner. Wire: `{"rect": {"left", "top", "width", "height"}, "factor", "token_overlap"?}`
  * (the mapping lives in {@link ImageItem}).
  */
-export class ImageControl extends SafeClass<ImageControl>("aleph-alpha-client/ImageControl")({
+export class ImageControl extends SafeClass<ImageControl, {} | ImageControlWire>("aleph-alpha-client/ImageControl")({
   left: Fraction,
   top: Fraction,
   width: Fraction,
   height: Fraction,
   factor: Factor,
   tokenOverlap: tokenOverlap
+}, undefined, (props) => {
+  const named = renamed(props, tokenOverlapNames)
+  if (!("rect" in named)) return named
+  const { rect, ...rest } = named
+  if (!isRecord(rect)) return named
+  for (const key of ["left", "top", "width", "height"]) {
+    if (key in rest) throw parseError(key, rest[key], "give the rectangle as left, top, width, height or as rect, not both")
+  }
+  return { ...rest, left: rect.left, top: rect.top, width: rect.width, height: rect.height }
 }) {}
+
+/** An `ImageControl` as the wire sends it: the rectangle in `rect`. */
+interface ImageControlWire extends TokenOverlapWire {
+  readonly left?: never
+  readonly top?: never
+  readonly width?: never
+  readonly height?: never
+  readonly rect: { readonly left: number; readonly top: number; readonly width: number; readonly height: number }
+}
 
 /**
  * Attention manipulation of one token of a `Tokens` item. `index` is the position inside that
@@ -107,13 +135,18 @@ export class TokenControl extends SafeClass<TokenControl>("aleph-alpha-client/To
 // ---------------------------------------------------------------------------------------------
 
 /** A text item. Wire: `{"type": "text", "data", "controls": [...]}`. */
-export class Text extends SafeClass<Text>("aleph-alpha-client/Text")({
+export class Text extends SafeClass<
+  Text,
+  | { readonly controls?: ReadonlyArray<InputOf<typeof TextControl>> }
+  | { readonly text?: never; readonly data: string; readonly controls?: ReadonlyArray<InputOf<typeof TextControl>> }
+>("aleph-alpha-client/Text")({
   type: Schema.tag("text"),
-  /** May be `""` (unconditional completion). */
+  /** May be `""` (unconditional completion). On the wire, and in a plain object if you like, `data`. */
   text: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("data")),
   /** Always sent (`[]` when empty), as the Python client does. */
   controls: Schema.optionalWith(Schema.Array(TextControl), { default: () => [] })
-}) {
+}, undefined, (props, options) =>
+  fieldsOf({ controls: arrayOf(instanceOf(TextControl)) })(renamed(props, [["text", "data"]]), options)) {
   /** `Text.from_text`: a text item, optionally with controls. Throws a `ParseError` on bad controls. */
   static fromText(text: string, controls: ReadonlyArray<TextControl> = []): Text {
     return new Text({ text, controls })
@@ -121,12 +154,21 @@ export class Text extends SafeClass<Text>("aleph-alpha-client/Text")({
 }
 
 /** A sequence of token ids of the target model's vocabulary. Wire: `{"type": "token_ids", "data", "controls"}`. */
-export class Tokens extends SafeClass<Tokens>("aleph-alpha-client/Tokens")({
+export class Tokens extends SafeClass<
+  Tokens,
+  | { readonly controls?: ReadonlyArray<InputOf<typeof TokenControl>> }
+  | {
+    readonly tokens?: never
+    readonly data: ReadonlyArray<number>
+    readonly controls?: ReadonlyArray<InputOf<typeof TokenControl>>
+  }
+>("aleph-alpha-client/Tokens")({
   type: Schema.tag("token_ids"),
-  /** Non-negative integer token ids. */
+  /** Non-negative integer token ids. On the wire, and in a plain object if you like, `data`. */
   tokens: Schema.propertySignature(Schema.Array(NonNegativeInt)).pipe(Schema.fromKey("data")),
   controls: Schema.optionalWith(Schema.Array(TokenControl), { default: () => [] })
-}) {
+}, undefined, (props, options) =>
+  fieldsOf({ controls: arrayOf(instanceOf(TokenControl)) })(renamed(props, [["tokens", "data"]]), options)) {
   /** `Tokens.from_token_ids`. Throws a `ParseError` on a negative or fractional id. */
   static fromTokenIds(tokenIds: ReadonlyArray<number>, controls: ReadonlyArray<TokenControl> = []): Tokens {
     return new Tokens({ tokens: tokenIds, controls })
@@ -150,12 +192,21 @@ export class Cropping extends SafeClass<Cropping>("aleph-alpha-client/Cropping")
  * Build it with the loaders (`fromFile`, `fromUrl`, `fromBytes`, …), which check that the bytes
  * are an image; `new Image({ base64 })` takes the base64 as given.
  */
-export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
+export class Image extends SafeClass<
+  Image,
+  | {
+    readonly cropping?: InputOf<typeof Cropping>
+    readonly controls?: ReadonlyArray<InputOf<typeof ImageControl>>
+  }
+  | ImageWire
+>("aleph-alpha-client/Image")({
   type: Schema.tag("image"),
+  /** On the wire, and in a plain object if you like, `data`. */
   base64: Schema.String,
+  /** On the wire, and in a plain object if you like, flat `x`, `y`, `size`. */
   cropping: Schema.optionalWith(Cropping, { exact: true }),
   controls: Schema.optionalWith(Schema.Array(ImageControl), { default: () => [] })
-}) {
+}, undefined, (props, options) => imageFields(imageFromWire(props), options)) {
   /**
    * Width and height of the whole image in pixels, read from its header (PNG, JPEG, GIF, WebP, BMP)
    * (EXIF orientation is not applied, as in the Python client). Fails with a `MediaError` when
@@ -276,6 +327,31 @@ export class Image extends SafeClass<Image>("aleph-alpha-client/Image")({
   }
 }
 
+/** An `Image` as the wire sends it (see {@link ImageItem}); `null` crop fields mean no crop. */
+interface ImageWire {
+  readonly base64?: never
+  readonly cropping?: never
+  readonly data: string
+  readonly x?: number | null
+  readonly y?: number | null
+  readonly size?: number | null
+  readonly controls?: ReadonlyArray<InputOf<typeof ImageControl>>
+}
+
+const imageFields = fieldsOf({ cropping: instanceOf(Cropping), controls: arrayOf(instanceOf(ImageControl)) })
+
+/** `data` as `base64`, and a flat crop (`x`, `y`, `size`) as `cropping`. */
+const imageFromWire = (props: Record<string, unknown>): Record<string, unknown> => {
+  const named = renamed(props, [["base64", "data"]])
+  if (!("x" in named || "y" in named || "size" in named)) return named
+  const { size, x, y, ...rest } = named
+  const given = [x, y, size].filter((v) => v !== undefined && v !== null).length
+  if (given === 0) return rest
+  if ("cropping" in rest) throw parseError("cropping", rest.cropping, "give the crop as cropping or as x, y, size, not both")
+  if (given !== 3) throw parseError("size", size, "an image crop needs all of x, y and size (or none of them)")
+  return { ...rest, cropping: { x, y, size } }
+}
+
 /** The path of a `file:` URL (`file:///C:/x.png` → `C:/x.png`). */
 const filePath = (url: URL): string => {
   const path = decodeURIComponent(url.pathname)
@@ -390,6 +466,35 @@ export type PromptEncoded = string | ReadonlyArray<PromptItemEncoded>
 
 /** Whether `u` is a `Text`, `Image` or `Tokens`. */
 export const isPromptItem = (u: unknown): u is PromptItem => u instanceof Text || u instanceof Image || u instanceof Tokens
+
+type Fields<C extends abstract new(...args: any) => any> = Exclude<ConstructorParameters<C>[0], void | undefined>
+
+/**
+ * A prompt item as a prompt accepts it: a `Text`, `Image` or `Tokens`, or a plain object of
+ * its fields with its `type` (`"text"`, `"image"`, `"token_ids"`), in the TypeScript shape
+ * (`{ type: "text", text }`) or the wire shape (`{ type: "text", data }`).
+ */
+export type PromptItemInput =
+  | PromptItem
+  | (Fields<typeof Text> & { readonly type: "text" })
+  | (Fields<typeof Image> & { readonly type: "image" })
+  | (Fields<typeof Tokens> & { readonly type: "token_ids" })
+
+/** A plain prompt item through its class's constructor, chosen by its `type`. */
+const promptItem: Coerce = (value, options) => {
+  if (!isRecord(value) || isInstance(value, Text) || isInstance(value, Image) || isInstance(value, Tokens)) return value
+  switch (value.type) {
+    case "text":
+      return new Text(value as Fields<typeof Text>, options)
+    case "image":
+      return new Image(value as Fields<typeof Image>, options)
+    case "token_ids":
+      return new Tokens(value as Fields<typeof Tokens>, options)
+    default:
+      return value
+  }
+}
+const promptItems = arrayOf(promptItem)
 
 // ---------------------------------------------------------------------------------------------
 // Prompt
@@ -519,21 +624,22 @@ export class Prompt implements Inspectable.Inspectable {
   readonly items: ReadonlyArray<PromptItem>
 
   /**
-   * `Prompt(items)`: a string becomes one `Text` item (no controls); a list is taken as is.
-   * Throws a `ParseError` when an element is not a `Text`, `Image` or `Tokens` (unless
-   * `options` disables validation).
+   * `Prompt(items)`: a string becomes one `Text` item (no controls); in a list, plain items
+   * become their classes' instances. Throws a `ParseError` when an element is not a `Text`,
+   * `Image` or `Tokens` (unless `options` disables validation).
    */
-  constructor(items: string | ReadonlyArray<PromptItem>, options?: Schema.MakeOptions) {
+  constructor(items: string | ReadonlyArray<PromptItemInput>, options?: Schema.MakeOptions) {
     if (typeof items === "string") {
       this.items = [new Text({ text: items })]
       return
     }
     const disable = typeof options === "boolean" ? options : options?.disableValidation === true
-    this.items = disable ? items.slice() : validateItems(items).slice()
+    const instances = promptItems(items, options) as ReadonlyArray<PromptItem>
+    this.items = disable ? instances.slice() : validateItems(instances).slice()
   }
 
   /** Validates the items and builds the prompt; a bad element is a `ValidationError` naming its index. */
-  static make(items: string | ReadonlyArray<PromptItem>): Effect.Effect<Prompt, ValidationError> {
+  static make(items: string | ReadonlyArray<PromptItemInput>): Effect.Effect<Prompt, ValidationError> {
     return Effect.try({
       try: () => new Prompt(items),
       catch: (error) =>
@@ -586,4 +692,12 @@ export class Prompt implements Inspectable.Inspectable {
   [Inspectable.NodeInspectSymbol](): unknown {
     return this.toJSON()
   }
+}
+
+export declare namespace Prompt {
+  /**
+   * What a prompt field (`prompt`, `prompts`, `input`) accepts: a `Prompt`, a string (one text
+   * item) or a list of items, plain or not ({@link PromptItemInput}).
+   */
+  export type Input = Prompt | string | ReadonlyArray<PromptItemInput>
 }

@@ -2,7 +2,7 @@
  * `POST rerank` (api-reference §4.14): documents ordered by their relevance to a query.
  */
 import * as Schema from "effect/Schema"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
 
 /** A rerank request. `top_n` is only sent when set, as the Python client does. */
 export class RerankRequest extends SafeClass<RerankRequest>("aleph-alpha-client/RerankRequest")({
@@ -35,3 +35,8 @@ export class RerankResponse extends Schema.Class<RerankResponse>("aleph-alpha-cl
   results: Schema.Array(RerankResult),
   usage: RerankUsage
 }) {}
+
+export declare namespace RerankRequest {
+  /** What `new RerankRequest`, `RerankRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof RerankRequest>
+}

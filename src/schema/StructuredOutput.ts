@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { ValidationError } from "../errors/AlephAlphaError.js"
+import { isRecord, parseError } from "./internal/plainInput.js"
 import { SafeClass } from "./SafeClass.js"
 import { describeThrown, validationErrorFromThrow } from "./internal/thrown.js"
 
@@ -50,15 +51,48 @@ const optionalFields = (node: unknown, path: string, out: Array<string>): Array<
   return out
 }
 
-/** A JSON schema for structured output: `schema`, `name`, `description`, `strict`. */
-export class JSONSchema extends SafeClass<JSONSchema>("aleph-alpha-client/JSONSchema")({
+/** The fields of a {@link JSONSchema} as the wire's `response_format.json_schema` holds them. */
+interface JsonSchemaWire {
+  readonly schema: JsonSchemaDocument
+  readonly name: string
+  readonly description?: string | null
+  readonly strict?: boolean
+}
+
+/** `response_format` as the wire sends it. */
+interface ResponseFormatWire {
+  readonly type: "json_schema"
+  readonly json_schema: JsonSchemaWire
+  readonly schema?: never
+  readonly name?: never
+  readonly description?: never
+  readonly strict?: never
+}
+
+/** The wire's `{ type: "json_schema", json_schema: {...} }` as the fields it wraps. */
+const jsonSchemaInput = (props: Record<string, unknown>): Record<string, unknown> => {
+  if (!("json_schema" in props)) return props
+  const { json_schema, type, ...rest } = props
+  if (type !== "json_schema") throw parseError("type", type, "expected \"json_schema\" beside json_schema")
+  const extra = Object.keys(rest)[0]
+  if (extra !== undefined) throw parseError(extra, rest[extra], "give the schema's fields in json_schema or beside it, not both")
+  if (!isRecord(json_schema)) throw parseError("json_schema", json_schema, "expected an object")
+  const { description, ...fields } = json_schema
+  return description === null ? fields : json_schema
+}
+
+/**
+ * A JSON schema for structured output: `schema`, `name`, `description`, `strict`. The
+ * constructor also takes the wire's `{ type: "json_schema", json_schema: {...} }`.
+ */
+export class JSONSchema extends SafeClass<JSONSchema, {} | ResponseFormatWire>("aleph-alpha-client/JSONSchema")({
   /** The JSON Schema the output must follow. */
   schema: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   name: Schema.String.pipe(Schema.pattern(/^[a-zA-Z0-9_-]{1,64}$/)),
   description: Schema.optionalWith(Schema.String, { exact: true }),
   /** Whether the model must follow the schema exactly. Default: false. */
   strict: Schema.optionalWith(Schema.Boolean, { default: () => false })
-}) {
+}, undefined, jsonSchemaInput) {
   /**
    * Builds the JSON schema of an Effect `Schema` (of its encoded, JSON side): the root `$ref`
    * is inlined, `$defs` kept, `$schema` dropped. With `strict` (the default) every field must

@@ -3,7 +3,7 @@
  * `GET models/{model}/tokenizer` is in `aleph-alpha-client/tokenizer`.
  */
 import * as Schema from "effect/Schema"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
 
 /** Turns a string into tokens, as the model sees it (plain text only). */
 export class TokenizationRequest extends SafeClass<TokenizationRequest>("aleph-alpha-client/TokenizationRequest")({
@@ -49,3 +49,13 @@ export class DetokenizationResponse extends Schema.Class<DetokenizationResponse>
 )({
   result: Schema.String
 }) {}
+
+export declare namespace TokenizationRequest {
+  /** What `new TokenizationRequest`, `TokenizationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof TokenizationRequest>
+}
+
+export declare namespace DetokenizationRequest {
+  /** What `new DetokenizationRequest`, `DetokenizationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof DetokenizationRequest>
+}

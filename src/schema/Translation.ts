@@ -2,7 +2,7 @@
  * `POST translate` (api-reference §4.13). The model is part of the request.
  */
 import * as Schema from "effect/Schema"
-import { SafeClass } from "./SafeClass.js"
+import { type InputOf, SafeClass } from "./SafeClass.js"
 
 /** A translation request: the model travels in the body (`translate` takes no model argument). */
 export class TranslationRequest extends SafeClass<TranslationRequest>("aleph-alpha-client/TranslationRequest")({
@@ -34,3 +34,8 @@ export class TranslationResponse extends Schema.Class<TranslationResponse>("alep
   /** Generated tokens (0 for current translation models). */
   numTokensGenerated: Schema.propertySignature(Schema.Int).pipe(Schema.fromKey("num_tokens_generated"))
 }) {}
+
+export declare namespace TranslationRequest {
+  /** What `new TranslationRequest`, `TranslationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  export type Input = InputOf<typeof TranslationRequest>
+}

@@ -186,7 +186,8 @@ export interface PostRequest<Req, ReqI> {
   /** Relative to the base URL, without a leading slash (`"complete"`). */
   readonly path: string
   readonly schema: Schema.Schema<Req, ReqI>
-  readonly request: Req
+  /** An instance, or a plain object of a request class's fields (see `encodeInput`). */
+  readonly request: unknown
   /**
    * The method's model argument, injected as `model` (overwriting a `model` the request may
    * carry). Present, it must be a model name — a non-empty string without control characters,

@@ -35,21 +35,21 @@ import { mapChunksOrFail } from "./internal/chunks.js"
 /** The methods of the `ChatCompletions` family. */
 export interface ChatCompletionsService {
   /** `POST chat/completions`. The `model` argument wins over `request.model`; one of them is required. */
-  readonly chat: (request: ChatRequest, model?: string) => Effect.Effect<ChatResponse, ApiError>
+  readonly chat: (request: ChatRequest.Input, model?: string) => Effect.Effect<ChatResponse, ApiError>
   /**
    * The same, streamed: content deltas, whole tool calls, one `ChatFinish` per choice and, with
    * `streamOptions.includeUsage`, a final `Usage`. Interrupting it closes the connection.
    */
-  readonly chatWithStreaming: (request: ChatRequest, model?: string) => Stream.Stream<ChatStreamEvent, ApiError>
+  readonly chatWithStreaming: (request: ChatRequest.Input, model?: string) => Stream.Stream<ChatStreamEvent, ApiError>
   /**
    * Asks for output following `schema` and returns it decoded. A leading `<think>…</think>`
    * block is skipped; content that does not match is a `StructuredOutputError` carrying it.
    * Without a model argument the options may come third: `chatStructured(request, schema, { strict })`.
    */
   readonly chatStructured: {
-    <A, I>(request: ChatRequest, schema: Schema.Schema<A, I>, options?: FromSchemaOptions): Effect.Effect<A, StructuredChatError>
+    <A, I>(request: ChatRequest.Input, schema: Schema.Schema<A, I>, options?: FromSchemaOptions): Effect.Effect<A, StructuredChatError>
     <A, I>(
-      request: ChatRequest,
+      request: ChatRequest.Input,
       schema: Schema.Schema<A, I>,
       model?: string,
       options?: FromSchemaOptions
@@ -58,7 +58,7 @@ export interface ChatCompletionsService {
 }
 
 /** The model argument, or else `request.model`; checked as every model is (`invalidModel`). */
-const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect<string, ValidationError> => {
+const modelOf = (request: ChatRequest.Input, model: string | undefined): Effect.Effect<string, ValidationError> => {
   let chosen: unknown = model
   // a request that is not an object at all (from untyped code) fails its encoding later
   if (chosen === undefined && typeof request === "object" && request !== null) {
@@ -84,7 +84,7 @@ const modelOf = (request: ChatRequest, model: string | undefined): Effect.Effect
 const decodeChunkError = (error: ParseResult.ParseError) =>
   new DecodeError({ message: `A chat stream chunk did not match the expected shape: ${formatParseError(error)}` })
 
-const messagesOf = (fields: Partial<ChatRequest>) => fields.messages
+const messagesOf = (fields: Partial<ChatRequest.Input>) => fields.messages
 
 /** The `ChatCompletions` family's tag. */
 export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatCompletions")<
@@ -94,7 +94,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
   static readonly make: Effect.Effect<ChatCompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
 
-    const attributes = (request: ChatRequest, model: string | undefined) =>
+    const attributes = (request: ChatRequest.Input, model: string | undefined) =>
       Telemetry.generationAttributes("chat", model, request, messagesOf)
 
     const describe = (response: ChatResponse): Telemetry.ResponseAttributes => ({
@@ -106,14 +106,14 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       content: () => response.choices.map((choice) => choice.message.text)
     })
 
-    const chat = (request: ChatRequest, model?: string) =>
+    const chat = (request: ChatRequest.Input, model?: string) =>
       Telemetry.call(http.options, "chat", attributes(request, model), describe, (span) =>
         Effect.flatMap(
           modelOf(request, model),
           (model) => http.post({ path: "chat/completions", schema: ChatRequest, request, model, span }, ChatResponseDecoder)
         ))
 
-    const chatWithStreaming = (request: ChatRequest, model?: string) =>
+    const chatWithStreaming = (request: ChatRequest.Input, model?: string) =>
       Stream.unwrap(Effect.map(modelOf(request, model), (model) =>
         Stream.suspend(() => {
           const assembler = new ChatEventAssembler()
@@ -147,7 +147,7 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       )
 
     const chatStructured = <A, I>(
-      request: ChatRequest,
+      request: ChatRequest.Input,
       schema: Schema.Schema<A, I>,
       modelOrOptions?: string | FromSchemaOptions,
       trailing?: FromSchemaOptions
@@ -157,13 +157,13 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
     }
 
     const structured = <A, I>(
-      request: ChatRequest,
+      request: ChatRequest.Input,
       schema: Schema.Schema<A, I>,
       model: string | undefined,
       options: FromSchemaOptions | undefined
     ) =>
       Effect.gen(function*() {
-        let fields: ChatRequest
+        let fields: ChatRequest.Input
         try {
           if (typeof request === "object" && request !== null && request.responseFormat !== undefined) {
             return yield* new ValidationError({
@@ -177,7 +177,8 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
           return yield* validationErrorFromThrow(thrown, request, "ChatRequest")
         }
         const responseFormat = yield* JSONSchema.fromSchema(schema, options)
-        const response = yield* chat(new ChatRequest({ ...fields, responseFormat }, { disableValidation: true }), model)
+        // a plain request: chat's encoding builds and checks it
+        const response = yield* chat({ ...fields, responseFormat }, model)
         const raw = response.message.text
         const json = stripThinking(raw)
         const parsed = yield* Effect.try({

@@ -23,13 +23,13 @@ import { mapChunksOrFail } from "./internal/chunks.js"
 /** The methods of the `Completions` family. */
 export interface CompletionsService {
   /** `POST complete`: completes the prompt with `model`. */
-  readonly complete: (request: CompletionRequest, model: string) => Effect.Effect<CompletionResponse, ApiError>
+  readonly complete: (request: CompletionRequest.Input, model: string) => Effect.Effect<CompletionResponse, ApiError>
   /**
    * The same, streamed: `StreamChunk`s of text per completion index, a `StreamSummary` per
    * completion and a final `CompletionSummary`. Interrupting it closes the connection.
    */
   readonly completeWithStreaming: (
-    request: CompletionRequest,
+    request: CompletionRequest.Input,
     model: string
   ) => Stream.Stream<CompletionStreamEvent, ApiError>
 }
@@ -37,13 +37,13 @@ export interface CompletionsService {
 const decodeEventError = (error: ParseResult.ParseError) =>
   new DecodeError({ message: `A completion stream event did not match the expected shape: ${formatParseError(error)}` })
 
-const promptOf = (fields: Partial<CompletionRequest>) => fields.prompt
+const promptOf = (fields: Partial<CompletionRequest.Input>) => fields.prompt
 
 /** The `Completions` family's tag. */
 export class Completions extends Context.Tag("aleph-alpha-client/Completions")<Completions, CompletionsService>() {
   static readonly make: Effect.Effect<CompletionsService, never, AlephAlphaHttp> = Effect.gen(function*() {
     const http = yield* AlephAlphaHttp
-    const attributes = (request: CompletionRequest, model: string) =>
+    const attributes = (request: CompletionRequest.Input, model: string) =>
       Telemetry.generationAttributes("text_completion", model, request, promptOf)
     return {
       complete: (request, model) =>

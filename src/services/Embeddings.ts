@@ -35,10 +35,10 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Embeddings` family. */
 export interface EmbeddingsService {
   /** `POST embed`: hidden-state embeddings of `request.layers` × `request.pooling`. */
-  readonly embed: (request: EmbeddingRequest, model: string) => Effect.Effect<EmbeddingResponse, ApiError>
+  readonly embed: (request: EmbeddingRequest.Input, model: string) => Effect.Effect<EmbeddingResponse, ApiError>
   /** `POST semantic_embed`: one semantic embedding of one prompt. */
   readonly semanticEmbed: (
-    request: SemanticEmbeddingRequest,
+    request: SemanticEmbeddingRequest.Input,
     model: string
   ) => Effect.Effect<SemanticEmbeddingResponse, ApiError>
   /**
@@ -51,7 +51,7 @@ export interface EmbeddingsService {
    * options or prompts are a `ValidationError` before anything is sent.
    */
   readonly batchSemanticEmbed: (
-    request: BatchSemanticEmbeddingRequest,
+    request: BatchSemanticEmbeddingRequest.Input,
     model?: string | undefined,
     options?: BatchSemanticEmbedOptions | undefined
   ) => Effect.Effect<BatchSemanticEmbeddingResponse, ApiError>
@@ -61,13 +61,13 @@ export interface EmbeddingsService {
    * stays delivered when a later batch fails.
    */
   readonly batchSemanticEmbedStream: (
-    request: BatchSemanticEmbeddingRequest,
+    request: BatchSemanticEmbeddingRequest.Input,
     model?: string | undefined,
     options?: BatchSemanticEmbedOptions | undefined
   ) => Stream.Stream<SemanticEmbeddingBatch, ApiError>
   /** `POST instructable_embed`: an embedding of `input` steered by `instruction`. */
   readonly instructableEmbed: (
-    request: InstructableEmbeddingRequest,
+    request: InstructableEmbeddingRequest.Input,
     model: string
   ) => Effect.Effect<InstructableEmbeddingResponse, ApiError>
   /**
@@ -75,7 +75,7 @@ export interface EmbeddingsService {
    * when requested as base64 (decoded as little-endian float32; a byte length that is not a
    * multiple of 4 is a `DecodeError`).
    */
-  readonly embeddings: (request: EmbeddingV2Request, model: string) => Effect.Effect<EmbeddingV2Response, ApiError>
+  readonly embeddings: (request: EmbeddingV2Request.Input, model: string) => Effect.Effect<EmbeddingV2Response, ApiError>
 }
 
 /** The API's limit of prompts per `batch_semantic_embed` request. */
@@ -118,7 +118,7 @@ const resolveBatchOptions = (
   return Effect.succeed({ batchSize, concurrency, onProgress: onProgress as ResolvedBatchOptions["onProgress"] })
 }
 
-const encodeBatchRequest = (request: BatchSemanticEmbeddingRequest) =>
+const encodeBatchRequest = (request: BatchSemanticEmbeddingRequest.Input) =>
   encodeInput(BatchSemanticEmbeddingRequest, request, () => "BatchSemanticEmbeddingRequest")
 
 // The batches are slices of a body encoded (and so validated) once, up front: sent as they are.

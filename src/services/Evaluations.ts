@@ -12,7 +12,7 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Evaluations` family. */
 export interface EvaluationsService {
   /** `POST evaluate`: the log-likelihood of `request.completionExpected` following the prompt. */
-  readonly evaluate: (request: EvaluationRequest, model: string) => Effect.Effect<EvaluationResponse, ApiError>
+  readonly evaluate: (request: EvaluationRequest.Input, model: string) => Effect.Effect<EvaluationResponse, ApiError>
 }
 
 /** The `Evaluations` family's tag. */

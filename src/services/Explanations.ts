@@ -16,7 +16,7 @@ export interface ExplanationsService {
    * `response.withTextFromPrompt(request)` and `response.withImagePromptItemsInPixels(prompt)`
    * to attach the covered text and convert image rectangles to pixels.
    */
-  readonly explain: (request: ExplanationRequest, model: string) => Effect.Effect<ExplanationResponse, ApiError>
+  readonly explain: (request: ExplanationRequest.Input, model: string) => Effect.Effect<ExplanationResponse, ApiError>
 }
 
 /** The `Explanations` family's tag. */

@@ -12,7 +12,7 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Reranking` family. */
 export interface RerankingService {
   /** `POST rerank`: `request.documents` by relevance to `request.query`, most relevant first. */
-  readonly rerank: (request: RerankRequest, model: string) => Effect.Effect<RerankResponse, ApiError>
+  readonly rerank: (request: RerankRequest.Input, model: string) => Effect.Effect<RerankResponse, ApiError>
 }
 
 /** The `Reranking` family's tag. */

@@ -16,7 +16,7 @@ export interface SteeringService {
    * server answers 201 with its id.
    */
   readonly createSteeringConcept: (
-    request: SteeringConceptCreationRequest
+    request: SteeringConceptCreationRequest.Input
   ) => Effect.Effect<SteeringConceptCreationResponse, ApiError>
 }
 

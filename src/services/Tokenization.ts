@@ -18,10 +18,10 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Tokenization` family. */
 export interface TokenizationService {
   /** `POST tokenize`: the tokens and/or token ids of `request.prompt` in `model`'s vocabulary. */
-  readonly tokenize: (request: TokenizationRequest, model: string) => Effect.Effect<TokenizationResponse, ApiError>
+  readonly tokenize: (request: TokenizationRequest.Input, model: string) => Effect.Effect<TokenizationResponse, ApiError>
   /** `POST detokenize`: the text of `request.tokenIds`. */
   readonly detokenize: (
-    request: DetokenizationRequest,
+    request: DetokenizationRequest.Input,
     model: string
   ) => Effect.Effect<DetokenizationResponse, ApiError>
   /**

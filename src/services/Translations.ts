@@ -12,10 +12,10 @@ import * as Telemetry from "./Telemetry.js"
 /** The methods of the `Translations` family. */
 export interface TranslationsService {
   /** `POST translate`: translates `request.source` with `request.model` (no model argument). */
-  readonly translate: (request: TranslationRequest) => Effect.Effect<TranslationResponse, ApiError>
+  readonly translate: (request: TranslationRequest.Input) => Effect.Effect<TranslationResponse, ApiError>
 }
 
-const attributes = (request: TranslationRequest): Telemetry.RequestAttributes => {
+const attributes = (request: TranslationRequest.Input): Telemetry.RequestAttributes => {
   try {
     return { operation: "translate", model: Telemetry.fieldsOf(request).model }
   } catch {

@@ -5,17 +5,12 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { ValidationError } from "../../errors/AlephAlphaError.js"
+import * as ParseResult from "effect/ParseResult"
 import { validationErrorFromParseError } from "../SafeClass.js"
+import { isInstance, isPlainInputClass, isRecord } from "./plainInput.js"
 import { validationErrorFromThrow } from "./thrown.js"
 
-/** `value instanceof C`, false where asking throws (a Proxy whose `getPrototypeOf` trap throws). */
-export const isInstance = (value: unknown, C: abstract new(...args: Array<any>) => unknown): boolean => {
-  try {
-    return value instanceof C
-  } catch {
-    return false
-  }
-}
+export { isInstance }
 
 /** What a value is, in a message (`null`, `number`, `an array`, …); never throws. */
 export const describeValue = (value: unknown): string => {
@@ -47,16 +42,25 @@ export const copyOptions = (options: unknown, subject: string): Either.Either<Re
 /**
  * `Schema.encodeEither(schema)(input)` for input from untyped code: a violation, and anything
  * the encoding throws (see {@link validationErrorFromThrow}), is a `ValidationError` about
- * `subject()` (asked only then).
+ * `subject()` (asked only then). A plain object given for a class that takes plain objects
+ * (a request class) becomes its instance first through its constructor, which checks it
+ * (so its errors name the TypeScript fields).
  */
 export const encodeInput = <A, I>(
   schema: Schema.Schema<A, I>,
-  input: A,
+  input: unknown,
   subject: () => string | undefined
 ): Either.Either<I, ValidationError> => {
   try {
-    return Either.mapLeft(Schema.encodeEither(schema)(input), (error) => validationErrorFromParseError(error, subject()))
+    const value = isPlainInputClass(schema) && isRecord(input) && !isInstance(input, schema)
+      ? new schema(input)
+      : input
+    return Either.mapLeft(Schema.encodeEither(schema)(value as A), (error) => validationErrorFromParseError(error, subject()))
   } catch (thrown) {
-    return Either.left(validationErrorFromThrow(thrown, input, subject()))
+    return Either.left(
+      ParseResult.isParseError(thrown)
+        ? validationErrorFromParseError(thrown, subject())
+        : validationErrorFromThrow(thrown, input, subject())
+    )
   }
 }
