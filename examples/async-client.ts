@@ -13,7 +13,6 @@ import {
   BatchSemanticEmbeddingRequest,
   ChatRequest,
   CompletionRequest,
-  Message,
   NotFoundError,
   Prompt
 } from "../src/index.js"
@@ -37,7 +36,7 @@ try {
   // streams are async iterables; leaving the loop early closes the request
   const request = new ChatRequest({
     model: "llama-3.1-8b-instruct",
-    messages: [new Message({ role: "user", content: "Name three kinds of apple, please." })],
+    messages: [{ role: "user", content: "Name three kinds of apple, please." }],
     maximumTokens: 30
   })
   let words = 0

@@ -9,21 +9,25 @@
  * run it against the real API.
  */
 import { Console, Effect, Layer } from "effect"
-import { ChatRequest, Client, Message, Tool } from "../src/index.js"
+import { Client, type Message } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
 import { UndiciHttpClient } from "../src/node/index.js"
 
 const model = "llama-3.1-8b-instruct"
 
-const getWeather = Tool.fn({
-  name: "get_weather",
-  description: "The current weather in a city",
-  parameters: {
-    type: "object",
-    properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
-    required: ["city", "unit"]
+// plain objects work wherever a request holds a class (Tool.fn and new Message build the same)
+const getWeather = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "The current weather in a city",
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
+      required: ["city", "unit"]
+    }
   }
-})
+} as const
 
 // the function behind the tool
 const weatherIn = (args: { readonly city: string; readonly unit: string }) =>
@@ -31,9 +35,9 @@ const weatherIn = (args: { readonly city: string; readonly unit: string }) =>
 
 const program = Effect.gen(function*() {
   const client = yield* Client
-  const messages: Array<Message> = [new Message({ role: "user", content: "What is the weather in Paris?" })]
+  const messages: Array<Message.Input> = [{ role: "user", content: "What is the weather in Paris?" }]
 
-  const first = yield* client.chat(new ChatRequest({ model, messages, tools: [getWeather], toolChoice: "auto" }))
+  const first = yield* client.chat({ model, messages, tools: [getWeather], toolChoice: "auto" })
   const choice = first.choices[0]
   if (choice === undefined || choice.toolCalls.length === 0) {
     return yield* Console.log(`no tool call, the model said: ${first.message.content}`)
@@ -44,10 +48,10 @@ const program = Effect.gen(function*() {
   for (const call of choice.toolCalls) {
     yield* Console.log(`the model calls ${call.function.name}(${call.function.arguments})`)
     const result = weatherIn(JSON.parse(call.function.arguments))
-    messages.push(new Message({ role: "tool", toolCallId: call.id, content: JSON.stringify(result) }))
+    messages.push({ role: "tool", toolCallId: call.id, content: JSON.stringify(result) })
   }
 
-  const answer = yield* client.chat(new ChatRequest({ model, messages, tools: [getWeather] }))
+  const answer = yield* client.chat({ model, messages, tools: [getWeather] })
   yield* Console.log(`final answer (${answer.finishReason}): ${answer.message.content}`)
 })
 

@@ -13,9 +13,7 @@ import {
   ChatResponse,
   Client,
   CompletionRequest,
-  Message,
-  Prompt,
-  StreamOptions
+  Prompt
 } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
 import { UndiciHttpClient } from "../src/node/index.js"
@@ -46,9 +44,9 @@ const program = Effect.gen(function*() {
   // chat: ChatStreamChunk (content delta), ToolCall, ChatFinish, and Usage when asked for
   const request = new ChatRequest({
     model: "llama-3.1-8b-instruct",
-    messages: [new Message({ role: "user", content: "Tell me a short story about an apple tree." })],
+    messages: [{ role: "user", content: "Tell me a short story about an apple tree." }],
     maximumTokens: 40,
-    streamOptions: new StreamOptions({ includeUsage: true })
+    streamOptions: { includeUsage: true }
   })
   yield* Console.log("chat:")
   yield* client.chatWithStreaming(request).pipe(

@@ -8,7 +8,7 @@
  * ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST to run it against the real API.
  */
 import { Console, Effect, Layer, Schema } from "effect"
-import { ChatRequest, Client, JSONSchema, Message } from "../src/index.js"
+import { ChatRequest, Client, JSONSchema } from "../src/index.js"
 import { AlephAlphaTest } from "../src/testing/index.js"
 import { UndiciHttpClient } from "../src/node/index.js"
 
@@ -23,7 +23,7 @@ const program = Effect.gen(function*() {
   const client = yield* Client
   const request = new ChatRequest({
     model: "llama-3.1-8b-instruct",
-    messages: [new Message({ role: "user", content: "A simple apple crumble recipe, please." })]
+    messages: [{ role: "user", content: "A simple apple crumble recipe, please." }]
   })
 
   // a mismatching answer fails with StructuredOutputError, which keeps the raw content

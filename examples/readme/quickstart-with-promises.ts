@@ -1,12 +1,12 @@
 // Generated from README.md by test/Examples.test.ts (`npx vitest run -u test/Examples.test.ts`).
-import { AsyncClient, ChatRequest, Message, QuotaError } from "../../src/index.js"
+import { AsyncClient, type ChatRequest, QuotaError } from "../../src/index.js"
 
 await using client = new AsyncClient({ token: process.env.ALEPH_ALPHA_TOKEN ?? "", host: process.env.ALEPH_ALPHA_HOST })
 
-const request = new ChatRequest({
+const request: ChatRequest.Input = {
   model: "llama-3.1-8b-instruct",
-  messages: [new Message({ role: "user", content: "Name three kinds of apple." })]
-})
+  messages: [{ role: "user", content: "Name three kinds of apple." }]
+}
 try {
   const response = await client.chat(request)
   console.log(response.message.content)

@@ -1,10 +1,10 @@
 // Generated from README.md by test/Examples.test.ts (`npx vitest run -u test/Examples.test.ts`).
 import { Chunk, Effect, Option, Stream } from "effect"
-import { ChatRequest, ChatResponse, Client, Message } from "../../src/index.js"
+import { ChatRequest, ChatResponse, Client } from "../../src/index.js"
 
 const request = new ChatRequest({
   model: "llama-3.1-8b-instruct",
-  messages: [new Message({ role: "user", content: "Tell me a story about an apple tree." })]
+  messages: [{ role: "user", content: "Tell me a story about an apple tree." }]
 })
 
 export const program = Effect.gen(function*() {
