@@ -168,6 +168,26 @@ describe("AsyncClient", () => {
     expect(bad).toMatchObject({ _tag: "ValidationError", path: "n" })
   })
 
+  it("takes plain requests, and rejects a bad one with a ValidationError naming the field before sending it", async () => {
+    await using client = newClient()
+    const plain = await client.chat({ model: chatModel, messages: [{ role: "user", content: "hi" }], streamOptions: { include_usage: true } })
+    expect(plain.message.text).not.toBe("")
+    const sent = (await fake((s) => s.requests)).at(-1)!.body
+    expect(sent).toMatchObject({ messages: [{ role: "user", content: "hi" }], stream_options: { include_usage: true } })
+    const events = []
+    for await (const event of client.chatWithStreaming({ model: chatModel, messages: [{ role: "user", content: "hi" }] })) events.push(event)
+    expect(events.some((event) => event._tag === "ChatFinish")).toBe(true)
+    await fake((s) => s.reset)
+    const bad = await client.chat({ model: chatModel, messages: [{ role: "user", content: null } as never] })
+      .catch((error: unknown) => error)
+    expect(bad).toBeInstanceOf(ValidationError)
+    expect(bad).toMatchObject({ path: "messages.0.content", subject: "ChatRequest" })
+    const badPrompt = await client.complete({ prompt: [{ type: "text", data: 1 } as never] }, "luminous-base")
+      .catch((error: unknown) => error)
+    expect(badPrompt).toMatchObject({ _tag: "ValidationError", path: "prompt.0.text", subject: "CompletionRequest" })
+    expect(await fake((s) => s.requests)).toEqual([])
+  })
+
   it("aborting a call rejects with an AbortError and closes its connection", async () => {
     await using client = newClient()
     await fake((s) => s.script(Fault.StallHeaders({})))
