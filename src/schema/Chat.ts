@@ -7,7 +7,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { arrayOf, type Coerce, fieldsOf, instanceOf, isRecord, parseError, renamed } from "./internal/plainInput.js"
+import { arrayOf, type Coerce, fieldsOf, instanceOf, isPlainObject, parseError, renamed } from "./internal/plainInput.js"
 import { isInstance } from "./internal/plainInput.js"
 import { Image } from "./Prompt.js"
 import { type InputOf, SafeClass } from "./SafeClass.js"
@@ -93,7 +93,7 @@ const decodeImagePart = Schema.decodeUnknownSync(ImagePart)
 
 /** A content part in any accepted shape as a string or an `Image`. */
 const contentPart: Coerce = (value, options) => {
-  if (!isRecord(value) || isInstance(value, Image)) return value
+  if (!isPlainObject(value) || isInstance(value, Image)) return value
   switch (value.type) {
     case "text":
       if (typeof value.text !== "string") throw parseError("text", value.text, "expected a string")

@@ -35,7 +35,7 @@ import {
   withArguments
 } from "../prompt/internal/loaderArguments.js"
 import { type InputOf, SafeClass, validationErrorFromParseError } from "./SafeClass.js"
-import { arrayOf, type Coerce, fieldsOf, instanceOf, isRecord, parseError, renamed } from "./internal/plainInput.js"
+import { arrayOf, type Coerce, fieldsOf, instanceOf, isPlainObject, parseError, renamed } from "./internal/plainInput.js"
 import { validationErrorFromThrow } from "./internal/thrown.js"
 import { isInstance } from "./internal/plainInput.js"
 
@@ -105,7 +105,7 @@ export class ImageControl extends SafeClass<ImageControl, {} | ImageControlWire>
   const named = renamed(props, tokenOverlapNames)
   if (!("rect" in named)) return named
   const { rect, ...rest } = named
-  if (!isRecord(rect)) return named
+  if (!isPlainObject(rect)) return named
   for (const key of ["left", "top", "width", "height"]) {
     if (key in rest) throw parseError(key, rest[key], "give the rectangle as left, top, width, height or as rect, not both")
   }
@@ -482,7 +482,7 @@ export type PromptItemInput =
 
 /** A plain prompt item through its class's constructor, chosen by its `type`. */
 const promptItem: Coerce = (value, options) => {
-  if (!isRecord(value) || isInstance(value, Text) || isInstance(value, Image) || isInstance(value, Tokens)) return value
+  if (!isPlainObject(value) || isInstance(value, Text) || isInstance(value, Image) || isInstance(value, Tokens)) return value
   switch (value.type) {
     case "text":
       return new Text(value as Fields<typeof Text>, options)

@@ -8,7 +8,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ValidationError } from "../errors/AlephAlphaError.js"
 import { firstIssue } from "./internal/parseErrorText.js"
-import { isRecord, PlainInputTypeId } from "./internal/plainInput.js"
+import { isPlainObject, PlainInputTypeId } from "./internal/plainInput.js"
 import { validationErrorFromThrow } from "./internal/thrown.js"
 
 type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T]
@@ -85,7 +85,7 @@ export const SafeClass = <Self, Overrides = never>(identifier: string) =>
     static readonly [PlainInputTypeId] = true
 
     constructor(props: unknown, options?: Schema.MakeOptions) {
-      super(input !== undefined && isRecord(props) ? input(props, options) : props, options)
+      super(input !== undefined && isPlainObject(props) ? input(props, options) : props, options)
     }
 
     static make(this: new(props: unknown) => unknown, props: unknown) {

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { ValidationError } from "../errors/AlephAlphaError.js"
-import { isRecord, parseError } from "./internal/plainInput.js"
+import { isPlainObject, parseError } from "./internal/plainInput.js"
 import { SafeClass } from "./SafeClass.js"
 import { describeThrown, validationErrorFromThrow } from "./internal/thrown.js"
 
@@ -76,7 +76,7 @@ const jsonSchemaInput = (props: Record<string, unknown>): Record<string, unknown
   if (type !== "json_schema") throw parseError("type", type, "expected \"json_schema\" beside json_schema")
   const extra = Object.keys(rest)[0]
   if (extra !== undefined) throw parseError(extra, rest[extra], "give the schema's fields in json_schema or beside it, not both")
-  if (!isRecord(json_schema)) throw parseError("json_schema", json_schema, "expected an object")
+  if (!isPlainObject(json_schema)) throw parseError("json_schema", json_schema, "expected an object")
   const { description, ...fields } = json_schema
   return description === null ? fields : json_schema
 }

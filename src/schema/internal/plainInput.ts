@@ -36,9 +36,15 @@ export interface PlainInputClass {
 export const isPlainInputClass = (schema: unknown): schema is PlainInputClass =>
   typeof schema === "function" && (schema as Partial<PlainInputClass>)[PlainInputTypeId] === true
 
-/** An object that is not an array. */
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+/**
+ * A plain object: an object literal, `Object.create(null)`, or one from another realm — not
+ * an array, and not an instance of some other class (another request class is no request).
+ */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === null || Object.getPrototypeOf(proto) === null
+}
 
 /** A `ParseError` at `path` saying `message` about `actual`. */
 export const parseError = (key: PropertyKey, actual: unknown, message: string): ParseResult.ParseError =>
@@ -60,7 +66,7 @@ export const at = <A>(key: PropertyKey, actual: unknown, f: () => A): A => {
 
 /** A plain object through `C`'s constructor; an instance, and anything not an object, as it is. */
 export const instanceOf = (C: new(props: any, options?: Schema.MakeOptions) => unknown): Coerce => (value, options) =>
-  isRecord(value) && !isInstance(value, C) ? new C(value, options) : value
+  isPlainObject(value) && !isInstance(value, C) ? new C(value, options) : value
 
 /** Each element of an array through `coerce`, at its index. */
 export const arrayOf = (coerce: Coerce): Coerce => (value, options) =>

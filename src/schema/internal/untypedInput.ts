@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import { ValidationError } from "../../errors/AlephAlphaError.js"
 import * as ParseResult from "effect/ParseResult"
 import { validationErrorFromParseError } from "../SafeClass.js"
-import { isInstance, isPlainInputClass, isRecord } from "./plainInput.js"
+import { isInstance, isPlainInputClass, isPlainObject } from "./plainInput.js"
 import { validationErrorFromThrow } from "./thrown.js"
 
 export { isInstance }
@@ -52,7 +52,7 @@ export const encodeInput = <A, I>(
   subject: () => string | undefined
 ): Either.Either<I, ValidationError> => {
   try {
-    const value = isPlainInputClass(schema) && isRecord(input) && !isInstance(input, schema)
+    const value = isPlainInputClass(schema) && isPlainObject(input) && !isInstance(input, schema)
       ? new schema(input)
       : input
     return Either.mapLeft(Schema.encodeEither(schema)(value as A), (error) => validationErrorFromParseError(error, subject()))
