@@ -294,6 +294,6 @@ class CompletionAccumulator {
 }
 
 export declare namespace CompletionRequest {
-  /** What `new CompletionRequest`, `CompletionRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new CompletionRequest`, `CompletionRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof CompletionRequest>
 }

@@ -478,26 +478,26 @@ export class EmbeddingV2Response extends Schema.Class<EmbeddingV2Response>("alep
 }) {}
 
 export declare namespace EmbeddingRequest {
-  /** What `new EmbeddingRequest`, `EmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new EmbeddingRequest`, `EmbeddingRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof EmbeddingRequest>
 }
 
 export declare namespace SemanticEmbeddingRequest {
-  /** What `new SemanticEmbeddingRequest`, `SemanticEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new SemanticEmbeddingRequest`, `SemanticEmbeddingRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof SemanticEmbeddingRequest>
 }
 
 export declare namespace BatchSemanticEmbeddingRequest {
-  /** What `new BatchSemanticEmbeddingRequest`, `BatchSemanticEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new BatchSemanticEmbeddingRequest`, `BatchSemanticEmbeddingRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof BatchSemanticEmbeddingRequest>
 }
 
 export declare namespace InstructableEmbeddingRequest {
-  /** What `new InstructableEmbeddingRequest`, `InstructableEmbeddingRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new InstructableEmbeddingRequest`, `InstructableEmbeddingRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof InstructableEmbeddingRequest>
 }
 
 export declare namespace EmbeddingV2Request {
-  /** What `new EmbeddingV2Request`, `EmbeddingV2Request.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new EmbeddingV2Request`, `EmbeddingV2Request.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof EmbeddingV2Request>
 }

@@ -93,6 +93,6 @@ export class EvaluationResponse extends Schema.Class<EvaluationResponse>("aleph-
 }) {}
 
 export declare namespace EvaluationRequest {
-  /** What `new EvaluationRequest`, `EvaluationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new EvaluationRequest`, `EvaluationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof EvaluationRequest>
 }

@@ -406,6 +406,6 @@ export class ExplanationResponse extends Schema.Class<ExplanationResponse>("alep
 }
 
 export declare namespace ExplanationRequest {
-  /** What `new ExplanationRequest`, `ExplanationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new ExplanationRequest`, `ExplanationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof ExplanationRequest>
 }

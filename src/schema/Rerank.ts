@@ -37,6 +37,6 @@ export class RerankResponse extends Schema.Class<RerankResponse>("aleph-alpha-cl
 }) {}
 
 export declare namespace RerankRequest {
-  /** What `new RerankRequest`, `RerankRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new RerankRequest`, `RerankRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof RerankRequest>
 }

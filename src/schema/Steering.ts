@@ -30,6 +30,6 @@ export class SteeringConceptCreationResponse extends Schema.Class<SteeringConcep
 }) {}
 
 export declare namespace SteeringConceptCreationRequest {
-  /** What `new SteeringConceptCreationRequest`, `SteeringConceptCreationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new SteeringConceptCreationRequest`, `SteeringConceptCreationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof SteeringConceptCreationRequest>
 }

@@ -51,11 +51,11 @@ export class DetokenizationResponse extends Schema.Class<DetokenizationResponse>
 }) {}
 
 export declare namespace TokenizationRequest {
-  /** What `new TokenizationRequest`, `TokenizationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new TokenizationRequest`, `TokenizationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof TokenizationRequest>
 }
 
 export declare namespace DetokenizationRequest {
-  /** What `new DetokenizationRequest`, `DetokenizationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new DetokenizationRequest`, `DetokenizationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof DetokenizationRequest>
 }

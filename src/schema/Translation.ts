@@ -36,6 +36,6 @@ export class TranslationResponse extends Schema.Class<TranslationResponse>("alep
 }) {}
 
 export declare namespace TranslationRequest {
-  /** What `new TranslationRequest`, `TranslationRequest.make` and the methods taking one accept: an instance or a plain object of its fields. */
+  /** What `new TranslationRequest`, `TranslationRequest.make` and the methods taking one accept (see {@link InputOf}). */
   export type Input = InputOf<typeof TranslationRequest>
 }
