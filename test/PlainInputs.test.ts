@@ -198,6 +198,7 @@ describe("plain objects at run time", () => {
       expect(typeSide).toEqual(classes)
       expect(wire).toEqual(classes)
       expect(yield* Prompt.make([{ type: "text", text: "a" }])).toEqual(Prompt.fromText("a"))
+      expect(Prompt.fromText("a", [{ start: 0, length: 1, factor: 2, token_overlap: "complete" }])).toEqual(new Prompt([classes.items[0]!]))
 
       const client = yield* Client
       yield* client.complete({ prompt: wire.items.map((item) => item) }, "luminous-base")

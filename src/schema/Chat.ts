@@ -7,13 +7,21 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { arrayOf, type Coerce, fieldsOf, instanceOf, isPlainObject, parseError, renamed } from "./internal/plainInput.js"
-import { isInstance } from "./internal/plainInput.js"
+import {
+  arrayOf,
+  type Coerce,
+  fieldsOf,
+  instanceOf,
+  isInstance,
+  isPlainObject,
+  parseError,
+  renamed as renameKeys
+} from "./internal/plainInput.js"
 import { Image } from "./Prompt.js"
 import { type InputOf, SafeClass } from "./SafeClass.js"
 import { JSONSchema, ResponseFormat } from "./StructuredOutput.js"
 
-const wireName = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const renamed = <S extends Schema.Schema.All>(schema: S, key: string) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
@@ -173,7 +181,7 @@ const messageFields = fieldsOf({
 
 /** Plain shapes as fields; `content: null` as `""` where it is allowed. */
 const messageInput = (props: Record<string, unknown>, options: Schema.MakeOptions | undefined) => {
-  const fields = messageFields(renamed(props, messageNames), options)
+  const fields = messageFields(renameKeys(props, messageNames), options)
   if (fields.content !== null) return fields
   if (fields.role === "assistant" && Array.isArray(fields.toolCalls) && fields.toolCalls.length > 0) {
     return { ...fields, content: "" }
@@ -187,9 +195,9 @@ export class Message extends SafeClass<Message, MessageShapes>("aleph-alpha-clie
   /** `null` is accepted on an assistant message with tool calls, and kept (and sent) as `""`. */
   content: MessageContent,
   /** On assistant messages that called tools. */
-  toolCalls: wireName(Schema.Array(MessageToolCall), "tool_calls"),
+  toolCalls: renamed(Schema.Array(MessageToolCall), "tool_calls"),
   /** On `tool` messages: which call this answers. */
-  toolCallId: wireName(Schema.NonEmptyString, "tool_call_id")
+  toolCallId: renamed(Schema.NonEmptyString, "tool_call_id")
 }, undefined, messageInput) {
   /** The content as text: the string itself, or the text parts joined (images left out). */
   get text(): string {
@@ -277,8 +285,8 @@ export class StreamOptions extends SafeClass<
   {} | { readonly includeUsage?: never; readonly include_usage?: boolean }
 >("aleph-alpha-client/StreamOptions")({
   /** Ask for a final usage event. */
-  includeUsage: wireName(Schema.Boolean, "include_usage")
-}, undefined, (props) => renamed(props, [["includeUsage", "include_usage"]])) {}
+  includeUsage: renamed(Schema.Boolean, "include_usage")
+}, undefined, (props) => renameKeys(props, [["includeUsage", "include_usage"]])) {}
 
 // ---------------------------------------------------------------------------------------------
 // request
@@ -301,37 +309,37 @@ export class ChatRequest extends SafeClass<
    * The most tokens to generate. Sent as `max_tokens`, the name in the API description (the
    * official Rust client sends it too); the Python client's `maximum_tokens` is not documented.
    */
-  maximumTokens: wireName(PositiveInt, "max_tokens"),
+  maximumTokens: renamed(PositiveInt, "max_tokens"),
   /** Sampling temperature, 0…2. Server default: 1. */
   temperature: Schema.optionalWith(Schema.Finite.pipe(Schema.between(0, 2)), { exact: true }),
   /** Nucleus sampling, 0…1. Server default: 1. */
-  topP: wireName(Schema.Finite.pipe(Schema.between(0, 1)), "top_p"),
+  topP: renamed(Schema.Finite.pipe(Schema.between(0, 1)), "top_p"),
   /** Python-only and not in the API description; some deployments reject it. */
-  topK: wireName(NonNegativeInt, "top_k"),
-  frequencyPenalty: wireName(Schema.Finite.pipe(Schema.between(-2, 2)), "frequency_penalty"),
-  presencePenalty: wireName(Schema.Finite.pipe(Schema.between(-2, 2)), "presence_penalty"),
+  topK: renamed(NonNegativeInt, "top_k"),
+  frequencyPenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "frequency_penalty"),
+  presencePenalty: renamed(Schema.Finite.pipe(Schema.between(-2, 2)), "presence_penalty"),
   stop: Schema.optionalWith(Schema.Union(Schema.String, Schema.Array(Schema.String)), { exact: true }),
   /** Return the log-probabilities of the sampled tokens. */
   logprobs: Schema.optionalWith(Schema.Boolean, { exact: true }),
   /** How many alternatives per position to return with `logprobs`, 0…20. */
-  topLogprobs: wireName(Schema.Int.pipe(Schema.between(0, 20)), "top_logprobs"),
+  topLogprobs: renamed(Schema.Int.pipe(Schema.between(0, 20)), "top_logprobs"),
   /** How many choices to generate. */
   n: Schema.optionalWith(PositiveInt, { exact: true }),
   /** Token id → bias (−100…100). */
-  logitBias: wireName(
+  logitBias: renamed(
     Schema.Record({
       key: Schema.String.pipe(Schema.pattern(/^\d+$/, { message: () => "logit_bias keys are token ids" })),
       value: Schema.Finite.pipe(Schema.between(-100, 100))
     }),
     "logit_bias"
   ),
-  streamOptions: wireName(StreamOptions, "stream_options"),
+  streamOptions: renamed(StreamOptions, "stream_options"),
   /** Steering concept ids (only one at a time is supported by the API). */
-  steeringConcepts: wireName(Schema.Array(Schema.String), "steering_concepts"),
-  responseFormat: wireName(ResponseFormat, "response_format"),
+  steeringConcepts: renamed(Schema.Array(Schema.String), "steering_concepts"),
+  responseFormat: renamed(ResponseFormat, "response_format"),
   /** At most 128. */
   tools: Schema.optionalWith(Schema.Array(Tool).pipe(Schema.maxItems(128)), { exact: true }),
-  toolChoice: wireName(ToolChoice, "tool_choice")
+  toolChoice: renamed(ToolChoice, "tool_choice")
 }, undefined, fieldsOf({
   messages: arrayOf(instanceOf(Message)),
   streamOptions: instanceOf(StreamOptions),

@@ -148,7 +148,7 @@ export class Text extends SafeClass<
 }, undefined, (props, options) =>
   fieldsOf({ controls: arrayOf(instanceOf(TextControl)) })(renamed(props, [["text", "data"]]), options)) {
   /** `Text.from_text`: a text item, optionally with controls. Throws a `ParseError` on bad controls. */
-  static fromText(text: string, controls: ReadonlyArray<TextControl> = []): Text {
+  static fromText(text: string, controls: ReadonlyArray<InputOf<typeof TextControl>> = []): Text {
     return new Text({ text, controls })
   }
 }
@@ -170,7 +170,7 @@ export class Tokens extends SafeClass<
 }, undefined, (props, options) =>
   fieldsOf({ controls: arrayOf(instanceOf(TokenControl)) })(renamed(props, [["tokens", "data"]]), options)) {
   /** `Tokens.from_token_ids`. Throws a `ParseError` on a negative or fractional id. */
-  static fromTokenIds(tokenIds: ReadonlyArray<number>, controls: ReadonlyArray<TokenControl> = []): Tokens {
+  static fromTokenIds(tokenIds: ReadonlyArray<number>, controls: ReadonlyArray<InputOf<typeof TokenControl>> = []): Tokens {
     return new Tokens({ tokens: tokenIds, controls })
   }
 }
@@ -650,7 +650,7 @@ export class Prompt implements Inspectable.Inspectable {
   }
 
   /** `Prompt.from_text`: one text item. Throws a `ParseError` on bad controls. */
-  static fromText(text: string, controls: ReadonlyArray<TextControl> = []): Prompt {
+  static fromText(text: string, controls: ReadonlyArray<InputOf<typeof TextControl>> = []): Prompt {
     return new Prompt([Text.fromText(text, controls)])
   }
 
@@ -660,7 +660,7 @@ export class Prompt implements Inspectable.Inspectable {
   }
 
   /** `Prompt.from_tokens`: one token-ids item. Throws a `ParseError` on a bad id or control. */
-  static fromTokens(tokens: ReadonlyArray<number>, controls: ReadonlyArray<TokenControl> = []): Prompt {
+  static fromTokens(tokens: ReadonlyArray<number>, controls: ReadonlyArray<InputOf<typeof TokenControl>> = []): Prompt {
     return new Prompt([Tokens.fromTokenIds(tokens, controls)])
   }
 
