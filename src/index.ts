@@ -1,5 +1,6 @@
 export * from "./errors/AlephAlphaError.js"
 export * from "./schema/Chat.js"
+export * from "./schema/ChatTool.js"
 export * from "./schema/Completion.js"
 export * from "./schema/Embedding.js"
 export * from "./schema/Evaluation.js"

@@ -68,6 +68,8 @@ export const toAiError = (error: AlephAlphaError, site: ErrorSite): AiError.AiEr
     case "StructuredOutputError":
       return new AiError.MalformedOutput({ module, method, description: error.message, cause: error })
     case "VersionMismatchError":
+    case "MaxRoundsExceededError":
+    case "ToolResultError":
       return new AiError.UnknownError({ module, method, description: error.message, cause: error })
   }
 }

@@ -222,6 +222,36 @@ export class VersionMismatchError extends Schema.TaggedError<VersionMismatchErro
   }
 }
 
+/**
+ * The tool loop (`chatWithTools`) asked the model `maxRounds` times and it still wanted to call
+ * tools. The tools of the last answer were not run.
+ */
+export class MaxRoundsExceededError extends Schema.TaggedError<MaxRoundsExceededError>(
+  "aleph-alpha-client/MaxRoundsExceededError"
+)("MaxRoundsExceededError", {
+  maxRounds: Schema.Int,
+  /** The tools the model asked for last, by name. */
+  pendingTools: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `The model still called tools (${this.pendingTools.join(", ")}) after ${this.maxRounds} rounds; ` +
+      `raise maxRounds or change the request`
+  }
+}
+
+/**
+ * A tool handler's value could not be sent back to the model: its `success` schema did not
+ * encode it, or it is not JSON (a `BigInt`, a cycle). A fault of the handler, not of the model.
+ */
+export class ToolResultError extends Schema.TaggedError<ToolResultError>(
+  "aleph-alpha-client/ToolResultError"
+)("ToolResultError", {
+  /** The tool whose handler returned the value. */
+  tool: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
 /** An error the server answered with an HTTP status. */
 export type HttpStatusError =
   | BadRequestError
@@ -246,6 +276,12 @@ export type ApiError = ValidationError | HttpStatusError | TransportError | Deco
 /** `chatStructured`: an {@link ApiError}, or content that does not match the schema. */
 export type StructuredChatError = ApiError | StructuredOutputError
 
+/**
+ * The tool loop (`chatWithTools`, `chatWithToolsStreaming`) besides its handlers' own failures:
+ * an {@link ApiError} of a model call, too many rounds, or a handler's value that cannot be sent.
+ */
+export type ToolLoopError = ApiError | MaxRoundsExceededError | ToolResultError
+
 /** `validateVersion`: a failed `GET version`, or a version this client does not support. */
 export type VersionCheckError = ApiError | VersionMismatchError
 
@@ -262,6 +298,8 @@ export type AlephAlphaError =
   | MediaError
   | StructuredOutputError
   | VersionMismatchError
+  | MaxRoundsExceededError
+  | ToolResultError
 
 /** The schema of the union, for users who serialise errors (e.g. across workers). */
 export const AlephAlphaError = Schema.Union(
@@ -280,7 +318,9 @@ export const AlephAlphaError = Schema.Union(
   DecodeError,
   MediaError,
   StructuredOutputError,
-  VersionMismatchError
+  VersionMismatchError,
+  MaxRoundsExceededError,
+  ToolResultError
 )
 
 const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])

@@ -23,6 +23,13 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { AbortError, ClientClosedError, ValidationError } from "../errors/AlephAlphaError.js"
 import type { ChatRequest, ChatResponse, ChatStreamEvent } from "../schema/Chat.js"
+import type {
+  AsyncChatToolHandlers,
+  ChatTool,
+  ChatWithToolsEvent,
+  ChatWithToolsOptions,
+  ChatWithToolsResult
+} from "../schema/ChatTool.js"
 import type { CompletionRequest, CompletionResponse, CompletionStreamEvent } from "../schema/Completion.js"
 import type {
   BatchSemanticEmbedOptions,
@@ -57,6 +64,7 @@ import { AlephAlphaHttp, type AlephAlphaHttpOptions, type CallOverrides } from "
 import { Client, type ClientService } from "../services/Client.js"
 import { modelAndOptions } from "../services/internal/modelName.js"
 import type { NetworkOptions } from "../services/NetworkOptions.js"
+import * as ToolLoop from "../services/ToolLoop.js"
 
 /**
  * Options of `AsyncClient`: those of `Client.layer`, and the transport's. The network options
@@ -453,6 +461,34 @@ export class AsyncClient {
     const [model, options] = modelAndOptions(modelOrOptions, trailing)
     // `chatStructured` reads only its own options, `#run` only the signal and the overrides
     return this.#run((client) => client.chatStructured(request, schema, model, options), options)
+  }
+
+  /**
+   * The tool loop (see `Client.chatWithTools`) with async handlers, which get the call's
+   * `signal`. Rejects with a `ToolLoopError` class (`ApiError`, `MaxRoundsExceededError`,
+   * `ToolResultError`), `AbortError`, `ClientClosedError`, or what a handler threw, as it is.
+   */
+  chatWithTools<const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends AsyncChatToolHandlers<Tools>>(
+    request: ChatRequest,
+    options: ChatWithToolsOptions<Tools, Handlers> & CallOptions
+  ): Promise<ChatWithToolsResult> {
+    return this.#run(
+      (client) => Effect.flatMap(ToolLoop.withAsyncHandlers(options), (effectOptions) => client.chatWithTools(request, effectOptions)),
+      options
+    )
+  }
+
+  /** The tool loop, streamed: each round's model events, then a `ToolResult` per tool run. The iteration throws like `chatWithTools`. */
+  chatWithToolsStreaming<const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends AsyncChatToolHandlers<Tools>>(
+    request: ChatRequest,
+    options: ChatWithToolsOptions<Tools, Handlers> & CallOptions
+  ): AsyncIterable<ChatWithToolsEvent> {
+    return this.#iterate(
+      (client) =>
+        Stream.unwrap(Effect.map(ToolLoop.withAsyncHandlers(options), (effectOptions) =>
+          client.chatWithToolsStreaming(request, effectOptions))),
+      options
+    )
   }
 
   // ---------------------------------------------------------------------------------------

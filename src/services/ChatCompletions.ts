@@ -1,5 +1,6 @@
 /**
- * The `ChatCompletions` family: `chat`, `chatWithStreaming` and `chatStructured`.
+ * The `ChatCompletions` family: `chat`, `chatWithStreaming`, `chatStructured` and the tool
+ * loop (`chatWithTools`, `chatWithToolsStreaming`, in `ToolLoop`).
  */
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
@@ -14,6 +15,7 @@ import {
   DecodeError,
   StructuredOutputError,
   type StructuredChatError,
+  type ToolLoopError,
   ValidationError
 } from "../errors/AlephAlphaError.js"
 import {
@@ -24,6 +26,13 @@ import {
   type ChatStreamEvent,
   decodeChatChunk
 } from "../schema/Chat.js"
+import type {
+  ChatTool,
+  ChatToolHandlers,
+  ChatWithToolsEvent,
+  ChatWithToolsOptions,
+  ChatWithToolsResult
+} from "../schema/ChatTool.js"
 import { type FromSchemaOptions, JSONSchema, stripThinking } from "../schema/StructuredOutput.js"
 import { formatParseError } from "../schema/internal/parseErrorText.js"
 import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
@@ -31,6 +40,7 @@ import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
 import { invalidModel, modelAndOptions } from "./internal/modelName.js"
 import * as Telemetry from "./Telemetry.js"
 import { mapChunksOrFail } from "./internal/chunks.js"
+import * as ToolLoop from "./ToolLoop.js"
 
 /** The methods of the `ChatCompletions` family. */
 export interface ChatCompletionsService {
@@ -55,6 +65,21 @@ export interface ChatCompletionsService {
       options?: FromSchemaOptions
     ): Effect.Effect<A, StructuredChatError>
   }
+  /**
+   * The tool loop: asks the model, runs the tools it calls with their handlers (in parallel),
+   * sends the results back and asks again, until an answer without tool calls. Arguments the
+   * model got wrong are sent back to it as the tool's result; a handler's failure ends the loop
+   * with it; an answer still calling tools after `maxRounds` is a `MaxRoundsExceededError`.
+   */
+  readonly chatWithTools: <const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends ChatToolHandlers<Tools>>(
+    request: ChatRequest,
+    options: ChatWithToolsOptions<Tools, Handlers>
+  ) => Effect.Effect<ChatWithToolsResult, ToolLoopError | ChatToolHandlers.Error<Handlers>, ChatToolHandlers.Context<Handlers>>
+  /** The tool loop, streamed: each round's model events, then a `ToolResult` per tool it ran. */
+  readonly chatWithToolsStreaming: <const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends ChatToolHandlers<Tools>>(
+    request: ChatRequest,
+    options: ChatWithToolsOptions<Tools, Handlers>
+  ) => Stream.Stream<ChatWithToolsEvent, ToolLoopError | ChatToolHandlers.Error<Handlers>, ChatToolHandlers.Context<Handlers>>
 }
 
 /** The model argument, or else `request.model`; checked as every model is (`invalidModel`). */
@@ -209,7 +234,13 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
         )
       }).pipe(Telemetry.span(http.options, "chatStructured", attributes(request, model)))
 
-    return { chat, chatWithStreaming, chatStructured }
+    const calls: ToolLoop.ChatCalls = { chat, chatWithStreaming }
+    const chatWithTools: ChatCompletionsService["chatWithTools"] = (request, options) =>
+      ToolLoop.run<ChatToolHandlers.Error<typeof options.handlers>, ChatToolHandlers.Context<typeof options.handlers>>(calls, request, options).pipe(Telemetry.span(http.options, "chatWithTools", attributes(request, undefined)))
+    const chatWithToolsStreaming: ChatCompletionsService["chatWithToolsStreaming"] = (request, options) =>
+      ToolLoop.stream(calls, request, options)
+
+    return { chat, chatWithStreaming, chatStructured, chatWithTools, chatWithToolsStreaming }
   })
 
   static readonly layer: Layer.Layer<ChatCompletions, never, AlephAlphaHttp> = Layer.effect(

@@ -18,8 +18,10 @@ import type {
   AlephAlphaHttpService,
   ApiError,
   ChatCompletionsService,
+  ChatRequest,
   ChatResponse,
   ChatStreamEvent,
+  ChatTool,
   Client,
   ClientService,
   CompletionResponse,
@@ -36,6 +38,7 @@ import type {
   ImagePromptItemExplanation,
   JSONSchema,
   loadBase64FromFile,
+  MaxRoundsExceededError,
   loadBase64FromUrl,
   MediaError,
   ModelsService,
@@ -45,6 +48,8 @@ import type {
   StructuredChatError,
   StructuredOutputError,
   TokenizationService,
+  ToolLoopError,
+  ToolResultError,
   TransportError,
   TranslationsService,
   ValidationError,
@@ -64,6 +69,24 @@ type ErrorOf<F> = F extends (...args: any) => infer R
 
 type ErrorsOf<S> = { readonly [K in keyof S]: ErrorOf<S[K]> }
 
+// The tool loop is generic in its handlers, whose failures join its error type: checked with
+// one tool and a handler failing with `HandlerFailure` (never called; only their types are read).
+interface HandlerFailure {
+  readonly _tag: "HandlerFailure"
+}
+declare const someClient: ClientService
+declare const someRequest: ChatRequest
+declare const someTool: ChatTool<"t", { readonly a: string }, { readonly a: string }, number, number>
+declare const someHandlers: { readonly t: (params: { readonly a: string }) => Effect.Effect<number, HandlerFailure> }
+const toolLoop = () => someClient.chatWithTools(someRequest, { tools: [someTool], handlers: someHandlers })
+const toolLoopStream = () => someClient.chatWithToolsStreaming(someRequest, { tools: [someTool], handlers: someHandlers })
+
+/** `ClientService` with the tool loop's methods instantiated with those handlers. */
+interface Instantiated extends Omit<ClientService, "chatWithTools" | "chatWithToolsStreaming"> {
+  readonly chatWithTools: typeof toolLoop
+  readonly chatWithToolsStreaming: typeof toolLoopStream
+}
+
 /** The union each `Client` method declares, by method. */
 interface Expected {
   readonly complete: ApiError
@@ -71,6 +94,8 @@ interface Expected {
   readonly chat: ApiError
   readonly chatWithStreaming: ApiError
   readonly chatStructured: StructuredChatError
+  readonly chatWithTools: ToolLoopError | HandlerFailure
+  readonly chatWithToolsStreaming: ToolLoopError | HandlerFailure
   readonly models: ApiError
   readonly getVersion: ApiError
   readonly validateVersion: VersionCheckError
@@ -97,6 +122,8 @@ const methods: ReadonlyArray<keyof ClientService> = [
   "chat",
   "chatWithStreaming",
   "chatStructured",
+  "chatWithTools",
+  "chatWithToolsStreaming",
   "models",
   "getVersion",
   "validateVersion",
@@ -123,8 +150,9 @@ describe("the named unions", () => {
     expectTypeOf<VersionCheckError>().toEqualTypeOf<
       ValidationError | HttpStatusError | TransportError | DecodeError | VersionMismatchError
     >()
+    expectTypeOf<ToolLoopError>().toEqualTypeOf<ApiError | MaxRoundsExceededError | ToolResultError>()
     expectTypeOf<AlephAlphaError>().toEqualTypeOf<
-      StructuredChatError | VersionMismatchError | MediaError
+      StructuredChatError | VersionMismatchError | MediaError | MaxRoundsExceededError | ToolResultError
     >()
   })
 
@@ -134,14 +162,19 @@ describe("the named unions", () => {
     // @ts-expect-error: complete can fail with a DecodeError
     expectTypeOf<ErrorOf<ClientService["complete"]>>().toEqualTypeOf<Exclude<ApiError, DecodeError>>()
     // @ts-expect-error: a method missing from the table
-    expectTypeOf<ErrorsOf<ClientService>>().toEqualTypeOf<Omit<Expected, "rerank">>()
-    expect(methods).toHaveLength(22)
+    expectTypeOf<ErrorsOf<Instantiated>>().toEqualTypeOf<Omit<Expected, "rerank">>()
+    // @ts-expect-error: the tool loop without the handler's failure
+    expectTypeOf<ErrorOf<typeof toolLoop>>().toEqualTypeOf<ToolLoopError>()
+    expect(methods).toHaveLength(24)
   })
 })
 
 describe("Client", () => {
   it("has a declared union for every method, and each method fails with exactly it", () => {
-    expectTypeOf<ErrorsOf<ClientService>>().toEqualTypeOf<Expected>()
+    expectTypeOf<ErrorsOf<Instantiated>>().toEqualTypeOf<Expected>()
+    expectTypeOf<keyof Instantiated>().toEqualTypeOf<keyof ClientService>()
+    // what the handlers need is what the loop needs
+    expectTypeOf<Effect.Effect.Context<ReturnType<typeof toolLoop>>>().toEqualTypeOf<never>()
     expect(new Set(methods).size).toBe(methods.length)
   })
 
@@ -166,6 +199,14 @@ describe("the family services", () => {
     expectTypeOf<ErrorOf<ChatCompletionsService["chat"]>>().toEqualTypeOf<ApiError>()
     expectTypeOf<ErrorOf<ChatCompletionsService["chatWithStreaming"]>>().toEqualTypeOf<ApiError>()
     expectTypeOf<ErrorOf<ChatCompletionsService["chatStructured"]>>().toEqualTypeOf<StructuredChatError>()
+  })
+
+  it("ChatCompletions: the tool loop fails with ToolLoopError and its handlers' own errors", () => {
+    type FamilyLoop = ChatCompletionsService["chatWithTools"]
+    type FamilyStream = ChatCompletionsService["chatWithToolsStreaming"]
+    expectTypeOf<FamilyLoop>().toEqualTypeOf<ClientService["chatWithTools"]>()
+    expectTypeOf<FamilyStream>().toEqualTypeOf<ClientService["chatWithToolsStreaming"]>()
+    expectTypeOf<ErrorOf<typeof toolLoopStream>>().toEqualTypeOf<ToolLoopError | HandlerFailure>()
   })
 
   // the version is read as text, but an answer past maxResponseSize is a DecodeError

@@ -93,6 +93,9 @@ const chatRequest = new ChatRequest({ messages: [new Message({ role: "user", con
 const completionRequest = new CompletionRequest({ prompt, maximumTokens: 4 })
 const batchRequest = new BatchSemanticEmbeddingRequest({ prompts: [prompt, prompt, prompt], representation: "symmetric" })
 const answer = Schema.Struct({ answer: Schema.String })
+const timeTool = Api.ChatTool.make({ name: "get_time", parameters: Schema.Struct({ zone: Schema.String }) })
+const toolOptions = { tools: [timeTool], handlers: { get_time: () => Effect.succeed("noon") }, model: chatModel, maxRounds: 2 }
+const toolLoopTags = [...plainTags, "MaxRoundsExceededError", "ToolResultError"]
 
 type Family = Context.Tag<any, any>
 
@@ -115,6 +118,8 @@ const methods: ReadonlyArray<Method> = [
     valid: [chatRequest, answer, chatModel, { strict: true }],
     tags: [...plainTags, "StructuredOutputError"]
   },
+  { name: "chatWithTools", family: ChatCompletions, valid: [chatRequest, toolOptions], tags: toolLoopTags },
+  { name: "chatWithToolsStreaming", family: ChatCompletions, valid: [chatRequest, toolOptions], tags: toolLoopTags },
   { name: "embed", family: Embeddings, valid: [new EmbeddingRequest({ prompt, layers: [0], pooling: ["mean"] }), model], tags: plainTags },
   {
     name: "semanticEmbed",
@@ -402,7 +407,10 @@ describe("the model argument", () => {
   const bad: ReadonlyArray<unknown> = [42, null, {}, ["m"], Symbol("m"), "", ".", "..", "a\u0000b", "m\r\n", "\u0085", "\udc00", undefined]
 
   it("is checked by every method that takes one: a ValidationError at model, nothing sent", async () => {
-    const takesModel = methods.filter((method) => !["translate", "createSteeringConcept", "models", "getVersion", "validateVersion"].includes(method.name))
+    const takesModel = methods.filter((method) =>
+      !["translate", "createSteeringConcept", "models", "getVersion", "validateVersion", "chatWithTools", "chatWithToolsStreaming"]
+        .includes(method.name)
+    )
     for (const method of takesModel) {
       const position = method.name === "tokenizerJson" ? 0 : method.name === "chatStructured" ? 2 : 1
       for (const value of bad) {
@@ -423,6 +431,30 @@ describe("the model argument", () => {
     for (const value of [42, "", "..", "a\u0000b"]) {
       const request = new ChatRequest({ ...chatRequest, model: value as string }, { disableValidation: true })
       expect(validationOf(await run((c) => c.chat(request))).path).toBe("model")
+    }
+    expect(await requestCount()).toBe(0)
+  })
+
+  it("of the tool loop comes from its options or the request, checked the same way", async () => {
+    for (const value of [42, "", "..", "a\u0000b", undefined]) {
+      const options = { ...toolOptions, model: value as string }
+      expect(validationOf(await run((c) => c.chatWithTools(chatRequest, options))).path).toBe("model")
+      expect(validationOf(await run((c) => c.chatWithToolsStreaming(chatRequest, options))).path).toBe("model")
+    }
+    expect(await requestCount()).toBe(0)
+  })
+
+  it("of the tool loop: options, tools and handlers that throw when read are a ValidationError naming them", async () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [withThrowingGetter("handlers", 0), "handlers"],
+      [{ ...toolOptions, tools: [proxyOf({ ...timeTool }, "get", 1, "parameters")] }, "tools.0"],
+      [{ ...toolOptions, tools: [Api.ChatTool.make(withThrowingGetter("name", 2) as never)] }, "tools.0"],
+      [{ ...toolOptions, handlers: proxyOf({}, "ownKeys", 0) }, "handlers"]
+    ]
+    for (const [options, path] of cases) {
+      const error = validationOf(await run((c) => c.chatWithTools(chatRequest, options as typeof toolOptions)))
+      expect(error.path).toBe(path)
+      await expect(asyncClient.chatWithTools(chatRequest, options as never)).rejects.toBeInstanceOf(Api.ValidationError)
     }
     expect(await requestCount()).toBe(0)
   })

@@ -16,7 +16,8 @@ export interface Choice {
   readonly index: number
   readonly tokens: ReadonlyArray<string>
   readonly finish: Finish
-  readonly toolCall?: ToolCall | undefined
+  /** The tools the fake model calls instead of answering, in order. */
+  readonly toolCalls?: ReadonlyArray<ToolCall> | undefined
 }
 
 /** A tool call the fake model decided to make. */
@@ -238,19 +239,21 @@ const toolsOf = (u: unknown): ReadonlyArray<ChatTool> =>
   )
 
 // `required` calls the first tool, a named choice that tool; `auto` (the default with tools)
-// calls one whenever the user spoke last: the tool the message names, else the first.
-const chooseTool = (body: JsonObject, last: JsonObject | undefined): ChatTool | undefined => {
+// calls whenever the user spoke last: every tool the message names (in parallel, in the order
+// of the tools), else the first.
+const chooseTools = (body: JsonObject, last: JsonObject | undefined): ReadonlyArray<ChatTool> => {
   const tools = toolsOf(body.tools)
   const choice = body.tool_choice
-  if (tools.length === 0 || choice === "none") return undefined
+  if (tools.length === 0 || choice === "none") return []
   if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string") {
     const name = choice.function.name
-    return tools.find((tool) => tool.name === name) ?? { name, parameters: undefined }
+    return [tools.find((tool) => tool.name === name) ?? { name, parameters: undefined }]
   }
-  if (choice === "required") return tools[0]
-  if (last?.role !== "user") return undefined
+  if (choice === "required") return [tools[0]!]
+  if (last?.role !== "user") return []
   const text = contentText(last.content)
-  return tools.find((tool) => text.includes(tool.name)) ?? tools[0]
+  const named = tools.filter((tool) => text.includes(tool.name))
+  return named.length > 0 ? named : [tools[0]!]
 }
 
 const chatFinish = (finish: Finish): string =>
@@ -287,21 +290,20 @@ export const planChat = (body: JsonObject, sequence: number) => {
   const n = positiveInt(body.n) ?? 1
   const limit = positiveInt(body.max_tokens) ?? positiveInt(body.maximum_tokens)
   const stops = strings(body.stop)
-  const tool = chooseTool(body, last)
+  const tools = chooseTools(body, last)
   const format = body.response_format
   const schema = isObject(format) && format.type === "json_schema" && isObject(format.json_schema)
     ? format.json_schema.schema
     : undefined
   const userText = contentText(lastUser?.content)
   const choices: ReadonlyArray<Choice> = range(n).map((index): Choice => {
-    if (tool !== undefined) {
-      const args = JSON.stringify(sample(tool.parameters ?? { type: "object" }, tool.parameters, userText, 0))
-      return {
-        index,
-        tokens: [],
-        finish: "tool",
-        toolCall: { id: `call-${sequence}-${index}`, name: tool.name, arguments: args }
-      }
+    if (tools.length > 0) {
+      const toolCalls = tools.map((tool, k): ToolCall => ({
+        id: k === 0 ? `call-${sequence}-${index}` : `call-${sequence}-${index}-${k}`,
+        name: tool.name,
+        arguments: JSON.stringify(sample(tool.parameters ?? { type: "object" }, tool.parameters, userText, 0))
+      }))
+      return { index, tokens: [], finish: "tool", toolCalls }
     }
     if (schema !== undefined) {
       // structured output is never cut short: a truncated document would not parse
@@ -311,7 +313,8 @@ export const planChat = (body: JsonObject, sequence: number) => {
   })
   const completionTokens = choices.reduce(
     (sum, choice) =>
-      sum + choice.tokens.length + (choice.toolCall === undefined ? 0 : splitTokens(choice.toolCall.arguments).length),
+      sum + choice.tokens.length +
+      (choice.toolCalls ?? []).reduce((calls, call) => calls + splitTokens(call.arguments).length, 0),
     0
   )
   const top = nonNegativeInt(body.top_logprobs) ?? 0
@@ -342,7 +345,7 @@ export const chatResponse = (body: JsonObject, sequence: number, created: number
       message: {
         role: "assistant",
         content: choice.tokens.join(""),
-        ...(choice.toolCall === undefined ? {} : { tool_calls: [toolCallJson(choice.toolCall)] })
+        ...(choice.toolCalls === undefined ? {} : { tool_calls: choice.toolCalls.map(toolCallJson) })
       },
       logprobs: plan.logprobs === undefined ? null : plan.logprobs(choice.tokens)
     })),
@@ -400,20 +403,20 @@ export const chatEvents = (
     })
   }
   for (const choice of plan.choices) {
-    const call = choice.toolCall
-    if (call === undefined) continue
-    // as the API does: the first fragment names the call, the others append to its arguments
-    events.push(chunk([delta(choice.index, {
-      content: "",
-      tool_calls: [{ index: 0, id: call.id, type: "function", function: { name: call.name } }]
-    })]))
-    const half = Math.ceil(call.arguments.length / 2)
-    for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
-      if (piece === "") continue
+    for (const [k, call] of (choice.toolCalls ?? []).entries()) {
+      // as the API does: the first fragment names the call, the others append to its arguments
       events.push(chunk([delta(choice.index, {
         content: "",
-        tool_calls: [{ index: 0, function: { arguments: piece } }]
+        tool_calls: [{ index: k, id: call.id, type: "function", function: { name: call.name } }]
       })]))
+      const half = Math.ceil(call.arguments.length / 2)
+      for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+        if (piece === "") continue
+        events.push(chunk([delta(choice.index, {
+          content: "",
+          tool_calls: [{ index: k, function: { arguments: piece } }]
+        })]))
+      }
     }
   }
   for (const choice of plan.choices) {
