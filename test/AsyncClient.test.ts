@@ -223,6 +223,22 @@ describe("AsyncClient", () => {
     expect(await settled()).toBe(0)
   })
 
+  it("aborting a stream hands out no further event, even of a chunk already received", async () => {
+    await using client = newClient()
+    const controller = new AbortController()
+    const received: Array<string> = []
+    const error = await (async () => {
+      // the whole answer may arrive in one read: the abort must still stop it at once
+      for await (const event of client.chatWithStreaming(chatRequest, undefined, { signal: controller.signal })) {
+        received.push(event._tag)
+        if (event._tag === "ChatStreamChunk" && event.content !== "") controller.abort()
+      }
+    })().catch((error: unknown) => error)
+    expect(error).toBeInstanceOf(AbortError)
+    expect(received.filter((tag) => tag === "ChatStreamChunk").length).toBeLessThanOrEqual(2)
+    expect(received).not.toContain("ChatFinish")
+  })
+
   it("leaving a for await loop early closes the request", async () => {
     await using client = newClient()
     await fake((s) => s.script(Fault.StallStream({ afterEvents: 3 })))

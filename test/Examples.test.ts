@@ -1,7 +1,8 @@
 /**
  * The newcomer's path stays true: every file in `examples/` runs against the embedded fake
  * server and exits 0, and every TypeScript block of README.md is a file in `examples/readme/`,
- * which `npm run typecheck` checks against the real API.
+ * which `npm run typecheck` checks against the real API; the quickstarts among them run too,
+ * against a fake server on 127.0.0.1 named by ALEPH_ALPHA_TOKEN and ALEPH_ALPHA_HOST.
  *
  * `demo.ts` runs as `npm run demo` runs it, through tsx. The other examples are bundled with
  * esbuild (the transformer tsx uses; packages stay external, so they load from node_modules as
@@ -14,7 +15,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { availableParallelism } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { FakeServer } from "../src/testing/index.js"
+import { Loopback } from "../src/testing/node/index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const examplesDir = join(root, "examples")
@@ -57,7 +61,10 @@ const expectedOutput: Readonly<Record<string, ReadonlyArray<string | RegExp>>> =
     "overall deadline: TimeoutException"
   ],
   "testing-with-layers.ts": [/# pass 3/, /# fail 0/],
-  "async-client.ts": ["completion:", "(stopped after four words)", "250 embeddings", "NotFoundError: UNKNOWN_MODEL", "AbortError"]
+  "async-client.ts": ["completion:", "(stopped after four words)", "250 embeddings", "NotFoundError: UNKNOWN_MODEL", "AbortError"],
+  "tool-loop.ts": ["[the model calls get_weather(", "[the model calls get_time(", "[get_weather returned: {\"temperature\":21", "[finished: stop]"],
+  "rag-service.ts": ["indexed 2/4", "indexed 4/4", "[found: Apple trees flower in spring", "When do apple trees flower?", "[answered]"],
+  "cli.ts": [/^Which apple is best for baking, and \[stopped\]$/m, "sweetness 1/10, for "]
 }
 
 // a few processes at a time: each is CPU-bound while it starts
@@ -80,11 +87,11 @@ interface Run {
   readonly stderr: string
 }
 
-const runNode = (args: ReadonlyArray<string>, timeoutMs: number): Promise<Run> =>
+const runNode = (args: ReadonlyArray<string>, timeoutMs: number, extraEnv: Readonly<Record<string, string>> = {}): Promise<Run> =>
   new Promise((resolve, reject) => {
     // the fake server even when the developer has a token set
     const { ALEPH_ALPHA_HOST: _host, ALEPH_ALPHA_TOKEN: _token, ...env } = process.env
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (data: Buffer) => (stdout += data.toString()))
@@ -104,7 +111,7 @@ const bundles = new Map<string, Promise<string>>()
 
 const bundle = (example: string): Promise<string> => {
   const source = join(examplesDir, example)
-  const outfile = join(bundleDir, example.replace(/\.ts$/, ".mjs"))
+  const outfile = join(bundleDir, example.replace(/\.ts$/, ".mjs").replace("/", "-"))
   return build({
     entryPoints: [source],
     outfile,
@@ -158,6 +165,34 @@ describe("examples", () => {
       if (typeof expected === "string") expect(stdout, example).toContain(expected)
       else expect(stdout, example).toMatch(expected)
     }
+  }, 180_000)
+})
+
+// the README blocks that are whole programs, and what each must print
+const readmePrograms: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
+  "quickstart-with-effect-1.ts": [/\S/],
+  "quickstart-with-promises.ts": [/\S/],
+  "tools.ts": ["(after 2 model calls)"]
+}
+
+describe("README.md programs", () => {
+  const server = ManagedRuntime.make(Loopback.layer().pipe(Layer.provideMerge(FakeServer.layer())))
+  afterAll(() => server.dispose())
+
+  it.concurrent.each(Object.keys(readmePrograms))("%s runs against the fake server on 127.0.0.1 and exits 0", async (file) => {
+    const { url } = await server.runPromise(Loopback.Loopback)
+    const token = `readme-${file.replace(/\W/g, "-")}`
+    const env = { ALEPH_ALPHA_TOKEN: token, ALEPH_ALPHA_HOST: `${url}/v1` }
+    const built = await bundle(`readme/${file}`)
+    const { code, stderr, stdout } = await withSlot(() => runNode([built], 60_000, env))
+    expect(code, `exit code of ${file}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`).toBe(0)
+    for (const expected of readmePrograms[file]!) {
+      if (typeof expected === "string") expect(stdout, file).toContain(expected)
+      else expect(stdout, file).toMatch(expected)
+    }
+    // it made its calls to the fake server, with the token from the environment
+    const requests = await server.runPromise(Effect.flatMap(FakeServer.FakeServer, (fake) => fake.requests))
+    expect(requests.filter((request) => request.headers.authorization === `Bearer ${token}`).length, file).toBeGreaterThan(0)
   }, 180_000)
 })
 

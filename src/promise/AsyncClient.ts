@@ -381,7 +381,11 @@ export class AsyncClient {
               }
               throw self.#rejection(exit.cause, signal)
             }
-            yield* Chunk.toReadonlyArray(exit.value)
+            for (const item of Chunk.toReadonlyArray(exit.value)) {
+              // a chunk may hold many events: none is handed out once the signal aborted
+              if (signal?.aborted) throw abortError()
+              yield item
+            }
           }
         } finally {
           signal?.removeEventListener("abort", close)
