@@ -26,7 +26,7 @@ const stop = new AbortController()
 process.once("SIGINT", () => stop.abort())
 let words = 0
 try {
-  for await (const event of client.chatWithStreaming(ask(question), undefined, { signal: stop.signal })) {
+  for await (const event of client.chatWithStreaming(ask(question), { signal: stop.signal })) {
     if (event._tag === "ChatStreamChunk") process.stdout.write(event.content)
     // on the fake server: Ctrl-C pressed for you after eight words (then wait for it to arrive)
     if (fake && event._tag === "ChatStreamChunk" && ++words === 8) {
