@@ -235,8 +235,13 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       }).pipe(Telemetry.span(http.options, "chatStructured", attributes(request, model)))
 
     const calls: ToolLoop.ChatCalls = { chat, chatWithStreaming }
+    // one span around the loop's model calls (their own spans name the model)
     const chatWithTools: ChatCompletionsService["chatWithTools"] = (request, options) =>
-      ToolLoop.run<ChatToolHandlers.Error<typeof options.handlers>, ChatToolHandlers.Context<typeof options.handlers>>(calls, request, options).pipe(Telemetry.span(http.options, "chatWithTools", attributes(request, undefined)))
+      ToolLoop.run<ChatToolHandlers.Error<typeof options.handlers>, ChatToolHandlers.Context<typeof options.handlers>>(
+        calls,
+        request,
+        options
+      ).pipe(Telemetry.span(http.options, "chatWithTools", attributes(request, undefined)))
     const chatWithToolsStreaming: ChatCompletionsService["chatWithToolsStreaming"] = (request, options) =>
       ToolLoop.stream(calls, request, options)
 

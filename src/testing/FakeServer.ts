@@ -19,10 +19,10 @@
  * completion texts start with a space, chat texts do not. Choice `i` of `n` starts `i` words
  * later. `stop_sequences` / `stop` cut before the token completing one. Chat with `tools`
  * calls a tool when `tool_choice` is `required` or names one, or (`auto`) when the user spoke
- * last — every tool the message names (several calls at once), else the first — with arguments sampled from its
- * parameter schema; a `json_schema` response format answers a document sampled from the schema
- * (strings are the user's text). Chat ids are `chatcmpl-fake-<request number>`, `created` is
- * read from `Clock`.
+ * last — every tool the message names (several calls in one answer), else the first — with
+ * arguments sampled from its parameter schema; a `json_schema` response format answers a
+ * document sampled from the schema (strings are the user's text). Chat ids are
+ * `chatcmpl-fake-<request number>`, `created` is read from `Clock`.
  *
  * Embeddings (`embed`, `semantic_embed`, `batch_semantic_embed` — at most 100 prompts, `model`
  * optional —, `instructable_embed`, `embeddings`): deterministic float32 vectors of
