@@ -44,6 +44,27 @@ const noon = new Date("2026-12-02T12:00:00.000Z")
 const TestLayer = AlephAlphaTest.layer()
 
 describe("chatWithTools", () => {
+  it.effect("takes a plain request, and a bad plain message is a ValidationError before anything is sent", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const options = {
+        tools: [getTime],
+        handlers: { get_time: () => Effect.succeed("noon") }
+      }
+      const result = yield* client.chatWithTools({ model, messages: [{ role: "user", content: "What time is it?" }] }, options)
+      expect(result.messages[0]).toBeInstanceOf(Message)
+      expect(result.messages.map((message) => message.role)).toEqual(["user", "assistant", "tool", "assistant"])
+      const server = yield* FakeServer.FakeServer
+      yield* server.reset
+      const bad = { model, messages: [{ role: "user", content: 42 }] } as unknown as ChatRequest.Input
+      const error = yield* Effect.flip(client.chatWithTools(bad, options))
+      expect(error).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).path).toBe("messages.0.content")
+      const stream = yield* Effect.flip(Stream.runDrain(client.chatWithToolsStreaming(bad, options)))
+      expect((stream as ValidationError).path).toBe("messages.0.content")
+      expect(yield* server.requests).toHaveLength(0)
+    }).pipe(Effect.provide(TestLayer)))
+
   it.effect("runs the tool the model calls with decoded arguments and returns the final answer and the conversation", () =>
     Effect.gen(function*() {
       const client = yield* Client

@@ -473,7 +473,7 @@ export class AsyncClient {
    * `ToolResultError`), `AbortError`, `ClientClosedError`, or what a handler threw, as it is.
    */
   chatWithTools<const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends AsyncChatToolHandlers<Tools>>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     options: ChatWithToolsOptions<Tools, Handlers> & CallOptions
   ): Promise<ChatWithToolsResult> {
     return this.#run(
@@ -484,7 +484,7 @@ export class AsyncClient {
 
   /** The tool loop, streamed: each round's model events, then a `ToolResult` per tool run. The iteration throws like `chatWithTools`. */
   chatWithToolsStreaming<const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends AsyncChatToolHandlers<Tools>>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     options: ChatWithToolsOptions<Tools, Handlers> & CallOptions
   ): AsyncIterable<ChatWithToolsEvent> {
     return this.#iterate(

@@ -72,12 +72,12 @@ export interface ChatCompletionsService {
    * with it; an answer still calling tools after `maxRounds` is a `MaxRoundsExceededError`.
    */
   readonly chatWithTools: <const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends ChatToolHandlers<Tools>>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     options: ChatWithToolsOptions<Tools, Handlers>
   ) => Effect.Effect<ChatWithToolsResult, ToolLoopError | ChatToolHandlers.Error<Handlers>, ChatToolHandlers.Context<Handlers>>
   /** The tool loop, streamed: each round's model events, then a `ToolResult` per tool it ran. */
   readonly chatWithToolsStreaming: <const Tools extends ReadonlyArray<ChatTool.Any>, Handlers extends ChatToolHandlers<Tools>>(
-    request: ChatRequest,
+    request: ChatRequest.Input,
     options: ChatWithToolsOptions<Tools, Handlers>
   ) => Stream.Stream<ChatWithToolsEvent, ToolLoopError | ChatToolHandlers.Error<Handlers>, ChatToolHandlers.Context<Handlers>>
 }

@@ -69,27 +69,20 @@ const invalidRequest = (path: string, issue: string) => new ValidationError({ pa
 const isPositiveInt = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value > 0
 
 /** Reads the request and the options (from untyped code they may be anything) and derives the tools. */
-const plan = (request: ChatRequest, untyped: ChatWithToolsOptions<ReadonlyArray<ChatTool.Any>, unknown>) =>
+const plan = (request: ChatRequest.Input, untyped: ChatWithToolsOptions<ReadonlyArray<ChatTool.Any>, unknown>) =>
   Effect.gen(function*() {
-    let fields: ChatRequest
     let options: ChatWithToolsOptions<ReadonlyArray<ChatTool.Any>, unknown>
-    let messages: ReadonlyArray<Message>
     let tools: Array<ChatTool.Any>
     const handlers = new Map<string, unknown>()
-    try {
-      if (typeof request !== "object" || request === null) return yield* invalidRequest("", "expected a ChatRequest")
-      fields = { ...request }
-      if (fields.tools !== undefined) {
-        return yield* invalidRequest("tools", "chatWithTools sets the tools from its options; leave tools unset")
-      }
-      if (fields.n !== undefined && fields.n !== 1) {
-        return yield* invalidRequest("n", "the tool loop follows one answer; leave n unset or 1")
-      }
-      if (!Array.isArray(fields.messages)) return yield* invalidRequest("messages", "expected an array of messages")
-      messages = [...fields.messages]
-    } catch (thrown) {
-      return yield* validationErrorFromThrow(thrown, request, "ChatRequest")
+    // a plain request becomes the class here, so the rounds append to messages that are classes
+    const fields = { ...(yield* ChatRequest.make(request)) }
+    if (fields.tools !== undefined) {
+      return yield* invalidRequest("tools", "chatWithTools sets the tools from its options; leave tools unset")
     }
+    if (fields.n !== undefined && fields.n !== 1) {
+      return yield* invalidRequest("n", "the tool loop follows one answer; leave n unset or 1")
+    }
+    const messages: ReadonlyArray<Message> = fields.messages
     try {
       if (typeof untyped !== "object" || untyped === null) return yield* invalidOptions("", "expected an options object with tools and handlers")
       options = { ...untyped }
@@ -223,7 +216,7 @@ const next = (plan: Plan, round: number, response: ChatResponse) => {
 /** `chatWithTools`: the final answer, the whole conversation, and how many rounds it took. */
 export const run = <E, R>(
   calls: ChatCalls,
-  request: ChatRequest,
+  request: ChatRequest.Input,
   options: ChatWithToolsOptions<ReadonlyArray<ChatTool.Any>, unknown>
 ): Effect.Effect<ChatWithToolsResult, ToolLoopError | E, R> =>
   Effect.flatMap(plan(request, options), (plan) => {
@@ -251,7 +244,7 @@ const responseOf = (events: ReadonlyArray<ChatStreamEvent>): Effect.Effect<ChatR
 /** `chatWithToolsStreaming`: each round's model events, then a `ToolResult` per tool run, in call order. */
 export const stream = <E, R>(
   calls: ChatCalls,
-  request: ChatRequest,
+  request: ChatRequest.Input,
   options: ChatWithToolsOptions<ReadonlyArray<ChatTool.Any>, unknown>
 ): Stream.Stream<ChatWithToolsEvent, ToolLoopError | E, R> =>
   Stream.unwrap(Effect.map(plan(request, options), (plan) => {
