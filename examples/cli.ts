@@ -8,7 +8,7 @@
  * for you after a few words; with it (and ALEPH_ALPHA_HOST) it talks to the real API.
  */
 import { Schema } from "effect"
-import { AbortError, AsyncClient, ChatRequest, Message } from "../src/index.js"
+import { AbortError, AsyncClient } from "../src/index.js"
 import { Loopback } from "../src/testing/node/index.js"
 
 const token = process.env.ALEPH_ALPHA_TOKEN
@@ -17,7 +17,7 @@ const host = fake ? `${fake.url}/v1` : process.env.ALEPH_ALPHA_HOST
 
 const question = process.argv.slice(2).join(" ") || "Which apple is best for baking, and why?"
 const ask = (content: string) =>
-  new ChatRequest({ model: "llama-3.1-8b-instruct", messages: [new Message({ role: "user", content })], maximumTokens: 200 })
+  ({ model: "llama-3.1-8b-instruct", messages: [{ role: "user", content }], maximumTokens: 200 }) as const
 const Apple = Schema.Struct({ name: Schema.String, sweetness: Schema.Int.pipe(Schema.between(1, 10)), uses: Schema.Array(Schema.String) })
 
 await using client = new AsyncClient({ token: token ?? "fake", host })

@@ -26,20 +26,19 @@ const search = Api.ChatTool.make({ name: "search", description: "Finds passages"
 // the service: it embeds the documents once, then answers each question with a search tool
 const makeRag = Effect.gen(function*() {
   const client = yield* Api.Client
-  const batch = new Api.BatchSemanticEmbeddingRequest({ prompts: documents.map((d) => Api.Prompt.fromText(d)), representation: "document" })
+  const batch = { prompts: documents, representation: "document" } as const
   const onProgress = (p: Api.BatchProgress) => console.log(`indexed ${p.completed}/${p.total}`)
   const { embeddings } = yield* client.batchSemanticEmbed(batch, "luminous-base", { batchSize: 2, onProgress })
-  const asQuery = (q: string) => new Api.SemanticEmbeddingRequest({ prompt: Api.Prompt.fromText(q), representation: "query" })
   const lookup = ({ query }: { readonly query: string }) =>
-    Effect.map(client.semanticEmbed(asQuery(query), "luminous-base"), ({ embedding }) =>
+    Effect.map(client.semanticEmbed({ prompt: query, representation: "query" }, "luminous-base"), ({ embedding }) =>
       [...documents.keys()].sort((i, j) => dot(embedding, embeddings[j]!) - dot(embedding, embeddings[i]!))
         .slice(0, 2).map((i) => documents[i]).join("\n"))
   // toolChoice "required": search first; later rounds leave the choice to the model
-  return (question: string) => {
-    const messages = [new Api.Message({ role: "user", content: question })]
-    const request = new Api.ChatRequest({ model: "llama-3.1-8b-instruct", messages, toolChoice: "required" })
-    return client.chatWithToolsStreaming(request, { tools: [search], handlers: { search: lookup }, maxRounds: 2 })
-  }
+  return (question: string) =>
+    client.chatWithToolsStreaming(
+      { model: "llama-3.1-8b-instruct", messages: [{ role: "user", content: question }], toolChoice: "required" },
+      { tools: [search], handlers: { search: lookup }, maxRounds: 2 }
+    )
 })
 
 const print = (event: Api.ChatWithToolsEvent) =>
