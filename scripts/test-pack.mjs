@@ -5,13 +5,16 @@
 // loopback ("./testing/node", with `Loopback.start()` for the Promise part), and makes a completion
 // and a streamed chat through AsyncClient
 // (its default transport, undici on Node) and through Client (over "./node"'s undici layer),
-// builds the model's tokenizer ("./tokenizer") and renders a template ("./template"). Also
-// prints the tarball size and the install size.
+// builds the model's tokenizer ("./tokenizer") and renders a template ("./template"). Then
+// typechecks a TypeScript consumer (scripts/packed-consumer.ts, every entry point) against the
+// shipped declarations as strict applications compile them: `skipLibCheck: false`, `strict`,
+// `exactOptionalPropertyTypes`, under NodeNext and under Bundler resolution. Also prints the
+// tarball size and the install size.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { install, pack } from "./packed-project.mjs"
+import { install, pack, root } from "./packed-project.mjs"
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
 
@@ -93,5 +96,25 @@ for (const kind of ["esm", "cjs"]) {
     console.log(`install size (with effect, @effect/platform, @effect/ai and every dependency, without the optional mammoth): ${(Number(size) / 1024).toFixed(1)} MiB`)
   }
 }
+// the declarations as a strict application's compiler reads them: every .d.ts it reaches is
+// checked, ours and those of the packages they import
+const consumer = path.join(work, "types")
+install(consumer, packed.tarball, [...peers, "typescript", "@types/node"], { name: "pack-test-types", type: "module" })
+fs.copyFileSync(path.join(root, "scripts/packed-consumer.ts"), path.join(consumer, "main.ts"))
+const strict = { target: "ES2022", lib: ["ES2022"], types: ["node"], strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true }
+const resolutions = { NodeNext: { module: "NodeNext", moduleResolution: "NodeNext" }, Bundler: { module: "ESNext", moduleResolution: "Bundler" } }
+let failed = 0
+for (const [name, resolution] of Object.entries(resolutions)) {
+  const config = `tsconfig.${name}.json`
+  fs.writeFileSync(path.join(consumer, config), JSON.stringify({ compilerOptions: { ...strict, ...resolution }, files: ["main.ts"] }, null, 2))
+  try {
+    execFileSync(process.execPath, [path.join(consumer, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: consumer, encoding: "utf8" })
+    console.log(`types (${name}, skipLibCheck: false): ok`)
+  } catch (error) {
+    failed++
+    console.error(`types (${name}, skipLibCheck: false) failed:\n${error.stdout}${error.stderr}`)
+  }
+}
 fs.rmSync(work, { recursive: true, force: true })
-console.log("test:pack: 2 passed, 0 failed")
+console.log(`test:pack: ${4 - failed} passed, ${failed} failed`)
+if (failed > 0) process.exit(1)
