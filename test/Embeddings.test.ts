@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { expectTypeOf } from "vitest"
 import { Duration, Effect, Either, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
 import fc from "fast-check"
 import {
@@ -641,6 +642,24 @@ describe("the lean embedding answer decoders", () => {
       )
     })
   }
+})
+
+describe("the wire types", () => {
+  it("a response's and a request's Encoded types name their wire keys, with no string index signature", () => {
+    // a helper that took the wire key as `string` turned each renamed field into an index
+    // signature, which the shipped .d.ts could not hold (TS2411 under skipLibCheck: false)
+    type Keys<T> = string extends keyof T ? "an index signature" : keyof T
+    expectTypeOf<Keys<typeof EmbeddingResponse.Encoded>>().toEqualTypeOf<
+      "model_version" | "embeddings" | "tokens" | "num_tokens_prompt_total" | "message"
+    >()
+    expectTypeOf<Keys<typeof SemanticEmbeddingRequest.Encoded>>().toEqualTypeOf<
+      "prompt" | "representation" | "compress_to_size" | "normalize" | "contextual_control_threshold" | "control_log_additive"
+    >()
+    const response = new EmbeddingResponse({ modelVersion: "v", embeddings: { layer_0: { mean: [1] } }, numTokensPromptTotal: 1 })
+    expect(Object.keys(Schema.encodeSync(EmbeddingResponse)(response)).sort()).toEqual(
+      ["embeddings", "model_version", "num_tokens_prompt_total", "tokens"]
+    )
+  })
 })
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)

@@ -21,7 +21,7 @@ import { Image } from "./Prompt.js"
 import { type InputOf, SafeClass } from "./SafeClass.js"
 import { JSONSchema, ResponseFormat } from "./StructuredOutput.js"
 
-const renamed = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const renamed = <S extends Schema.Schema.All, K extends string>(schema: S, key: K) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())

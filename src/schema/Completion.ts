@@ -16,11 +16,11 @@ const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 const NonNegative = Schema.Finite.pipe(Schema.nonNegative())
 
 /** An optional field sent only when set. */
-const optional = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const optional = <S extends Schema.Schema.All, K extends string>(schema: S, key: K) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 /** A field the Python client always sends, with its default (api-reference §1.9). */
-const withDefault = <S extends Schema.Schema.Any>(schema: S, key: string, value: () => Schema.Schema.Type<S>) =>
+const withDefault = <S extends Schema.Schema.Any, K extends string>(schema: S, key: K, value: () => Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: value }).pipe(Schema.fromKey(key))
 
 /** Token id → bias. */

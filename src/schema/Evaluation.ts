@@ -30,7 +30,7 @@ export class EvaluationRequest extends SafeClass<EvaluationRequest, { readonly p
 }, undefined, fieldsOf({ prompt: promptInput })) {}
 
 /** A member of `result`: `null` when the server sent `null` or left it out. */
-const member = <S extends Schema.Schema.Any>(schema: S, key: string) =>
+const member = <S extends Schema.Schema.Any, K extends string>(schema: S, key: K) =>
   Schema.optionalWith(Schema.NullOr(schema), { default: () => null }).pipe(Schema.fromKey(key))
 
 const knownResultKeys: ReadonlySet<string> = new Set([

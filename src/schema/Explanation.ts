@@ -18,7 +18,7 @@ import { fieldsOf, instanceOf } from "./internal/plainInput.js"
 import { promptInput } from "./internal/promptInput.js"
 
 /** An optional field sent only when set (the Python client sends only what was set here). */
-const optional = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const optional = <S extends Schema.Schema.All, K extends string>(schema: S, key: K) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 import * as Schema from "effect/Schema"
 import { SafeClass } from "./SafeClass.js"
 
-const renamed = <S extends Schema.Schema.All>(schema: S, key: string) =>
+const renamed = <S extends Schema.Schema.All, K extends string>(schema: S, key: K) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
 /** One entry of `models()`. Fields other than `name` depend on the server's version. */
