@@ -174,7 +174,7 @@ export interface ResolvedOptions {
   readonly recordContent: boolean
   /** Makes the request id of a call; undefined when the `requestId` option is off. */
   readonly requestId: (() => string) | undefined
-  /** What a per-call retry schedule goes through (`retrySchedule` already has). */
+  /** @internal What a per-call retry schedule goes through (`retrySchedule` already has). */
   readonly adaptRetrySchedule: RetryScheduleAdapter | undefined
 }
 
