@@ -3,7 +3,6 @@
  * `@huggingface/tokenizers`. Its own entry point (`aleph-alpha-client/tokenizer`), so that
  * the tokenizers package is in a bundle only when a program uses it.
  */
-import type * as HfTokenizers from "@huggingface/tokenizers"
 import * as Effect from "effect/Effect"
 import { type ApiError, DecodeError } from "../errors/AlephAlphaError.js"
 import type { AsyncClient, CallOptions } from "../promise/AsyncClient.js"
@@ -11,14 +10,81 @@ import { isInstance } from "../schema/internal/untypedInput.js"
 import { describeThrown, validationErrorFromThrow } from "../schema/internal/thrown.js"
 import { Tokenization } from "../services/Tokenization.js"
 
-/**
- * A model's tokenizer, working offline: `encode(text)` → `{ ids, tokens, attention_mask }`,
- * `decode(ids)`, `tokenize(text)`, `token_to_id`, `id_to_token`, `get_vocab()` — the
- * `Tokenizer` of `@huggingface/tokenizers`.
- */
-export type Tokenizer = HfTokenizers.Tokenizer
+// The types below re-declare what this package exposes of `@huggingface/tokenizers`' `Tokenizer`
+// instead of importing its declarations, which applications cannot compile: their relative
+// imports have no file extensions (TS2834 under NodeNext, where they also resolve to `any`) and
+// they name `TextDecoder` as a type (TS2749 without the DOM lib). `npm run test:pack` checks
+// that the library's class still fits them.
 
-type TokenizersModule = typeof HfTokenizers
+/** What {@link Tokenizer.encode} returns. */
+export interface TokenizerEncoding {
+  readonly ids: Array<number>
+  readonly tokens: Array<string>
+  readonly attention_mask: Array<number>
+  readonly token_type_ids?: Array<number>
+}
+
+/** Options of {@link Tokenizer.encode}. */
+export interface TokenizerEncodeOptions {
+  /** A second text, encoded as the pair of the first. Default: none. */
+  readonly text_pair?: string | null | undefined
+  /** Add the special tokens of the tokenizer's post-processor. Default: true. */
+  readonly add_special_tokens?: boolean | undefined
+  /** Also return `token_type_ids`. Default: the tokenizer's choice. */
+  readonly return_token_type_ids?: boolean | null | undefined
+}
+
+/** Options of {@link Tokenizer.decode}. */
+export interface TokenizerDecodeOptions {
+  /** Leave the special tokens out of the text. Default: false. */
+  readonly skip_special_tokens?: boolean | undefined
+  /** Remove spaces before punctuation. Default: false (as the Python client's `Tokenizer.from_str`). */
+  readonly clean_up_tokenization_spaces?: boolean | null | undefined
+}
+
+/** A token added on top of the model's vocabulary (`get_added_tokens_decoder`). */
+export interface TokenizerAddedToken {
+  readonly content: string
+  readonly id: number
+  readonly single_word: boolean
+  readonly lstrip: boolean
+  readonly rstrip: boolean
+  readonly special: boolean
+  readonly normalized: boolean
+}
+
+/**
+ * A model's tokenizer, working offline: the `Tokenizer` of `@huggingface/tokenizers`. Its
+ * methods are synchronous and throw the library's errors as they are (`decode` throws on an
+ * empty list).
+ */
+export interface Tokenizer {
+  /** `text` → `{ ids, tokens, attention_mask }`. */
+  encode(
+    text: string,
+    options: TokenizerEncodeOptions & { readonly return_token_type_ids: true }
+  ): TokenizerEncoding & { readonly token_type_ids: Array<number> }
+  encode(text: string, options?: TokenizerEncodeOptions): TokenizerEncoding
+  /** Token ids (at least one) → text. */
+  decode(ids: ReadonlyArray<number> | ReadonlyArray<bigint>, options?: TokenizerDecodeOptions): string
+  /** `text` → its tokens. */
+  tokenize(
+    text: string,
+    options?: { readonly text_pair?: string | null | undefined; readonly add_special_tokens?: boolean | undefined }
+  ): Array<string>
+  /** A token's id, `undefined` when the token is not in the vocabulary. */
+  token_to_id(token: string): number | undefined
+  /** An id's token, `undefined` when the id is not in the vocabulary. */
+  id_to_token(id: number): string | undefined
+  /** The added tokens by id. */
+  get_added_tokens_decoder(): Map<number, TokenizerAddedToken>
+  /** The vocabulary: token → id; with the added tokens unless `with_added_tokens` is false. */
+  get_vocab(with_added_tokens?: boolean): Map<string, number>
+}
+
+interface TokenizersModule {
+  readonly Tokenizer: new(tokenizer: object, config: { readonly clean_up_tokenization_spaces: boolean }) => Tokenizer
+}
 
 let tokenizersImport: Promise<TokenizersModule> | undefined
 

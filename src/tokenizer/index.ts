@@ -2,4 +2,13 @@
  * `aleph-alpha-client/tokenizer`: a model's tokenizer working offline, built with
  * `@huggingface/tokenizers` (loaded when first used).
  */
-export { asyncTokenizer, type Tokenizer, tokenizer, tokenizerFromJson } from "./Tokenizer.js"
+export {
+  asyncTokenizer,
+  type Tokenizer,
+  type TokenizerAddedToken,
+  type TokenizerDecodeOptions,
+  type TokenizerEncodeOptions,
+  type TokenizerEncoding,
+  tokenizer,
+  tokenizerFromJson
+} from "./Tokenizer.js"
