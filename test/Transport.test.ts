@@ -190,6 +190,26 @@ describe("HTTP errors", () => {
       }), { totalRetries: 0 }))
 })
 
+describe("an error's message", () => {
+  it.effect("says how long the server asked to wait, when it said", () =>
+    Effect.gen(function*() {
+      const cases = [
+        [429, { "retry-after": "3" }, "Rate limited (HTTP 429 TOO_MANY_REQUESTS): slow down (retry after 3 s)"],
+        [429, { "retry-after-ms": "1500" }, "Rate limited (HTTP 429 TOO_MANY_REQUESTS): slow down (retry after 1.5 s)"],
+        [503, { "retry-after-ms": "250" }, "Service busy (HTTP 503 TOO_MANY_REQUESTS): slow down (retry after 250 ms)"],
+        [429, {}, "Rate limited (HTTP 429 TOO_MANY_REQUESTS): slow down"]
+      ] as const
+      for (const [status, headers, message] of cases) {
+        const body = JSON.stringify({ error: "slow down", code: "TOO_MANY_REQUESTS" })
+        const error = yield* withClient([{ status, body, headers }], (client) => Effect.flip(client.models()), {
+          totalRetries: 0
+        })
+        expect(error.message).toBe(message)
+        expect(String(error)).toContain(message)
+      }
+    }))
+})
+
 describe("retries", () => {
   it.effect("503 on every attempt ends in BusyError after exactly totalRetries retries, delays per policy", () =>
     withClient([], (client, seen) =>

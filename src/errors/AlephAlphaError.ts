@@ -2,6 +2,7 @@
  * The typed failures of every client call. Each class is a `Schema.TaggedError`, so it is a
  * real `Error` subclass (`instanceof` works) and carries a `_tag` for `Effect.catchTag`.
  */
+import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
@@ -23,14 +24,25 @@ const HttpErrorFields = {
   requestId: Schema.optional(Schema.String)
 }
 
+/** A wait as people read it: `250 ms`, `1.5 s`, `3 s`. */
+const describeWait = (wait: Duration.Duration): string => {
+  const millis = Duration.toMillis(wait)
+  return millis < 1000 ? `${Math.round(millis)} ms` : `${Number((millis / 1000).toFixed(3))} s`
+}
+
 const describeHttp = (label: string, self: {
   readonly status: number
   readonly code?: string | undefined
   readonly error: string
+  readonly retryAfter?: Duration.Duration | undefined
 }): string => {
   const code = self.code === undefined ? "" : ` ${self.code}`
   const detail = self.error === "" ? "" : `: ${self.error}`
-  return `${label} (HTTP ${self.status}${code})${detail}`
+  // the server's wait, which a log line otherwise loses (the field is not in the message)
+  const retryAfter = self.retryAfter === undefined || !Duration.isFinite(self.retryAfter)
+    ? ""
+    : ` (retry after ${describeWait(self.retryAfter)})`
+  return `${label} (HTTP ${self.status}${code})${detail}${retryAfter}`
 }
 
 /** Bad input, found before anything was sent. `path` names the offending field. */
@@ -120,7 +132,12 @@ export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>
 }) {
   override get message(): string {
     return this.origin === "server"
-      ? describeHttp("Server timed out", { status: this.status ?? 408, code: this.code, error: this.error })
+      ? describeHttp("Server timed out", {
+        status: this.status ?? 408,
+        code: this.code,
+        error: this.error,
+        retryAfter: this.retryAfter
+      })
       : `Request timed out: ${this.error}`
   }
 }
