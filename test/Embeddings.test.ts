@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { expectTypeOf } from "vitest"
-import { Duration, Effect, Either, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
 import fc from "fast-check"
 import {
   type BatchProgress,
@@ -372,7 +372,7 @@ describe("batchSemanticEmbed", () => {
         yield* fake.script(...reversedLatency(batches))
         const progress: Array<BatchProgress> = []
         const response = yield* withClock(
-          client.batchSemanticEmbed(request, model, { ...options, onProgress: (p) => progress.push(p) })
+          client.batchSemanticEmbed(request, model, { ...options, onProgress: (p) => void progress.push(p) })
         )
         expect(response).toBeInstanceOf(BatchSemanticEmbeddingResponse)
         expect(response.modelVersion).toBe("2022-04")
@@ -410,6 +410,37 @@ describe("batchSemanticEmbed", () => {
       expect(response.numTokensPromptTotal).toBe(1)
     }).pipe(Effect.provide(AlephAlphaTest.layer())))
 
+  it.effect("onProgress may return an Effect, which runs before its batch counts as done", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const request = batchRequest(30)
+      const events: Array<string> = []
+      const options = {
+        batchSize: 10,
+        onProgress: ({ completed, total }: BatchProgress) =>
+          Effect.sync(() => events.push(`progress ${completed}/${total}`)).pipe(Effect.delay("1 second"))
+      }
+      yield* withClock(client.batchSemanticEmbedStream(request, model, options).pipe(
+        Stream.runForEach((batch) => Effect.sync(() => events.push(`batch ${batch.offset}`)))
+      ))
+      expect(events).toEqual(["progress 10/30", "batch 0", "progress 20/30", "batch 10", "progress 30/30", "batch 20"])
+
+      events.length = 0
+      const response = yield* withClock(client.batchSemanticEmbed(request, model, options))
+      expect(response.embeddings).toHaveLength(30)
+      expect(events).toEqual(["progress 10/30", "progress 20/30", "progress 30/30"])
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
+  it.effect("an onProgress Effect that fails (untyped code) is a defect, as a throw is: the error type stays ApiError", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const failing = { onProgress: () => Effect.fail(new Error("progress bar gone")) }
+      // @ts-expect-error an Effect that can fail is not an onProgress
+      const exit = yield* Effect.exit(client.batchSemanticEmbed(batchRequest(2), model, failing))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ message: "progress bar gone" })
+    }).pipe(Effect.provide(AlephAlphaTest.layer())))
+
   it.effect("a 503 storm on one batch ends in BusyError, after the stream delivered the batches before it", () =>
     Effect.gen(function*() {
       const client = yield* Client
@@ -438,7 +469,7 @@ describe("batchSemanticEmbed", () => {
       yield* fake.script(...storm)
       const progress: Array<BatchProgress> = []
       const result = yield* withClock(
-        Effect.exit(client.batchSemanticEmbed(request, model, { ...options, onProgress: (p) => progress.push(p) }))
+        Effect.exit(client.batchSemanticEmbed(request, model, { ...options, onProgress: (p) => void progress.push(p) }))
       )
       expect(Exit.isFailure(result)).toBe(true)
       expect(yield* Effect.flip(result)).toMatchObject({ _tag: "BusyError", status: 503 })

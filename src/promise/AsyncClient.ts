@@ -32,7 +32,7 @@ import type {
 } from "../schema/ChatTool.js"
 import type { CompletionRequest, CompletionResponse, CompletionStreamEvent } from "../schema/Completion.js"
 import type {
-  BatchSemanticEmbedOptions,
+  AsyncBatchSemanticEmbedOptions,
   BatchSemanticEmbeddingRequest,
   BatchSemanticEmbeddingResponse,
   EmbeddingRequest,
@@ -515,7 +515,7 @@ export class AsyncClient {
   batchSemanticEmbed(
     request: BatchSemanticEmbeddingRequest.Input,
     model?: string,
-    options?: CallOptions & BatchSemanticEmbedOptions
+    options?: CallOptions & AsyncBatchSemanticEmbedOptions
   ): Promise<BatchSemanticEmbeddingResponse> {
     // `batchSemanticEmbed` reads only its own options, `#run` only the signal
     return this.#run((client) => client.batchSemanticEmbed(request, model, options), options)
@@ -525,7 +525,7 @@ export class AsyncClient {
   batchSemanticEmbedStream(
     request: BatchSemanticEmbeddingRequest.Input,
     model?: string,
-    options?: CallOptions & BatchSemanticEmbedOptions
+    options?: CallOptions & AsyncBatchSemanticEmbedOptions
   ): AsyncIterable<SemanticEmbeddingBatch> {
     return this.#iterate((client) => client.batchSemanticEmbedStream(request, model, options), options)
   }

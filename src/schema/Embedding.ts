@@ -7,6 +7,7 @@
  * built is kept, never copied element by element.
  */
 import * as Encoding from "effect/Encoding"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -296,7 +297,19 @@ export interface BatchSemanticEmbedOptions {
   readonly concurrency?: number | undefined
   /**
    * Called after each batch with the prompts embedded so far, in completion order; the last
-   * call has `completed === total`. A throw is a defect. Default: none.
+   * call has `completed === total`. It may return an `Effect<void>`, which runs before the
+   * batch counts as done: one that cannot fail and needs no services, so that the call's error
+   * type stays `ApiError` (handle your errors inside it, e.g. with `Effect.ignore`). A throw, or
+   * a defect of that Effect, is a defect of the call. Default: none.
+   */
+  readonly onProgress?: ((progress: BatchProgress) => void | Effect.Effect<void>) | undefined
+}
+
+/** `BatchSemanticEmbedOptions` of `AsyncClient`, whose `onProgress` is a plain callback. */
+export interface AsyncBatchSemanticEmbedOptions extends Omit<BatchSemanticEmbedOptions, "onProgress"> {
+  /**
+   * Called after each batch with the prompts embedded so far, in completion order; the last
+   * call has `completed === total`. What it returns is ignored. Default: none.
    */
   readonly onProgress?: ((progress: BatchProgress) => void) | undefined
 }

@@ -84,7 +84,7 @@ export const MAX_BATCH_SIZE = 100
 interface ResolvedBatchOptions {
   readonly batchSize: number
   readonly concurrency: number
-  readonly onProgress: ((progress: { readonly completed: number; readonly total: number }) => void) | undefined
+  readonly onProgress: BatchSemanticEmbedOptions["onProgress"]
 }
 
 const invalidBatchOption = (path: string, issue: string) =>
@@ -157,13 +157,16 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
                   )
                 }
                 completed += size
-                if (onProgress !== undefined) onProgress({ completed, total })
-                return Effect.succeed({
+                const batch: SemanticEmbeddingBatch = {
                   offset,
                   embeddings: response.embeddings,
                   numTokensPromptTotal: response.numTokensPromptTotal,
                   modelVersion: response.modelVersion
-                })
+                }
+                const reported = onProgress === undefined ? undefined : onProgress({ completed, total })
+                // typed as an Effect that cannot fail: a failure from untyped code is a defect,
+                // as a throw is, so that the call still fails only with an ApiError
+                return Effect.isEffect(reported) ? Effect.as(Effect.orDie(reported), batch) : Effect.succeed(batch)
               })
             )
         }

@@ -515,7 +515,7 @@ describe("one batch of a 1,000-prompt batchSemanticEmbed fails mid-way", () => {
         yield* h.fake.setLatency("5 seconds")
         yield* h.fake.script(...storm)
         const progress: Array<BatchProgress> = []
-        const all = yield* h.run(h.client.batchSemanticEmbed(batchRequest, model, { ...options, onProgress: (p) => progress.push(p) }))
+        const all = yield* h.run(h.client.batchSemanticEmbed(batchRequest, model, { ...options, onProgress: (p) => void progress.push(p) }))
         expect(failureOf(all.exit)).toMatchObject({ _tag: "BusyError", status: 503 })
         expect(progress.map((p) => p.completed)).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900])
         expect(all.elapsed).toBe(5_000 + 250 + 5_000 + 500 + 5_000)
