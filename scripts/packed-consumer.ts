@@ -56,6 +56,13 @@ export const AlephAlpha: Layer.Layer<Client, ValidationError> = Client.layer({
 export const tested = program.pipe(Effect.provide(AlephAlphaTest.layer({ client: { totalRetries: 0 } })))
 export const scripted = Effect.flatMap(FakeServer.FakeServer, (server) => server.script(Fault.Status({ status: 503 })))
 export const overLoopback = program.pipe(Effect.provide(Loopback.layerClient()))
+export const promiseTest = async (): Promise<number> => {
+  await using server = await Loopback.start()
+  server.script(Fault.Status({ status: 503, retryAfter: "0", path: "complete" }))
+  await using client = new AsyncClient({ token: "test", host: server.url })
+  await client.complete(new CompletionRequest({ prompt: Prompt.fromText("An apple"), maximumTokens: 5 }), "luminous-base")
+  return server.requests().length
+}
 
 // the Promise API
 export const withPromises = async (): Promise<number> => {
