@@ -302,6 +302,21 @@ const showHost = (host: string): string => {
   return JSON.stringify(`${scheme}***${host.slice(at)}`)
 }
 
+/** `totalRetries` and `retrySchedule`, of the client's options or a call's. */
+const checkRetries = (
+  options: Pick<CallOverrides, "totalRetries" | "retrySchedule">,
+  of: string = subject
+): ValidationError | undefined => {
+  const { retrySchedule, totalRetries } = options
+  if (totalRetries !== undefined && (!Number.isSafeInteger(totalRetries) || totalRetries < 0)) {
+    return invalidOption("totalRetries", "expected a non-negative integer", of)
+  }
+  if (retrySchedule !== undefined && !Schedule.isSchedule(retrySchedule)) {
+    return invalidOption("retrySchedule", "expected a Schedule", of)
+  }
+  return undefined
+}
+
 const checkHeaders = (headers: unknown, of: string = subject): ValidationError | undefined => {
   const invalidOption = (path: string, issue: string) => new ValidationError({ path, issue, subject: of })
   if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
@@ -374,12 +389,8 @@ const resolveOptions = (
       return yield* invalidOption("host", "the base URL may not carry a query or a fragment")
     }
     const totalRetries = options.totalRetries ?? 8
-    if (!Number.isSafeInteger(totalRetries) || totalRetries < 0) {
-      return yield* invalidOption("totalRetries", "expected a non-negative integer")
-    }
-    if (options.retrySchedule !== undefined && !Schedule.isSchedule(options.retrySchedule)) {
-      return yield* invalidOption("retrySchedule", "expected a Schedule")
-    }
+    const badRetries = checkRetries({ totalRetries, retrySchedule: options.retrySchedule })
+    if (badRetries !== undefined) return yield* badRetries
     const requestId = options.requestId ?? false
     const adaptRetrySchedule = options.adaptRetrySchedule ?? identity
     if (typeof adaptRetrySchedule !== "function") {
@@ -448,15 +459,10 @@ const resolveOverrides = (untyped: CallOverrides): Either.Either<ResolvedOverrid
       if (Either.isLeft(decoded)) return Either.left(decoded.left)
       requestTimeout = decoded.right
     }
-    let schedule = options.retrySchedule
-    if (schedule !== undefined && !Schedule.isSchedule(schedule)) {
-      return Either.left(invalidOption("retrySchedule", "expected a Schedule", overridesSubject))
-    }
+    const badRetries = checkRetries(options, overridesSubject)
+    if (badRetries !== undefined) return Either.left(badRetries)
     const totalRetries = options.totalRetries
-    if (totalRetries !== undefined && (!Number.isSafeInteger(totalRetries) || totalRetries < 0)) {
-      return Either.left(invalidOption("totalRetries", "expected a non-negative integer", overridesSubject))
-    }
-    if (schedule === undefined && totalRetries !== undefined) schedule = retrySchedule({ totalRetries })
+    const schedule = options.retrySchedule ?? (totalRetries === undefined ? undefined : retrySchedule({ totalRetries }))
     // checked as copied (read once), unless it is no object at all
     const headers = typeof options.headers === "object" && options.headers !== null && !Array.isArray(options.headers)
       ? { ...options.headers }
