@@ -135,6 +135,13 @@ export const asyncClient = (url: string): Candidate => {
       for await (const event of client.chatWithStreaming(chatRequest)) if (event._tag === "ChatStreamChunk") n++
       return n
     },
+    completionStream: async () => {
+      let n = 0
+      for await (const event of client.completeWithStreaming(completionRequest, "luminous-base")) {
+        if (event._tag === "StreamChunk") n++
+      }
+      return n
+    },
     close: () => client.close()
   }
 }

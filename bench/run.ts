@@ -18,6 +18,9 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 1500)
 const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 3000)
 const quick = process.env.BENCH_QUICK === "1"
+// `BENCH_ONLY=chat,stream,embed,cold` runs some sections (and writes no RESULTS.md)
+const only = process.env.BENCH_ONLY?.split(",").map((section) => section.trim())
+const runs = (section: "chat" | "stream" | "embed" | "cold") => only === undefined || only.includes(section)
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
@@ -131,21 +134,28 @@ const main = async () => {
   const rows: Array<Row> = []
 
   // 1. non-streaming chat
-  for (const concurrency of [1, 32]) {
-    pin(process.pid, 0)
-    pin(server.pid, concurrency === 1 ? 0 : 1)
-    const measure = (c: Candidate) => c.chatLoop!(concurrency, performance.now() + windowMs).then((n) => n / (windowMs / 1000))
-    await warm(all, (c) => c.chatLoop!(concurrency, performance.now() + 200))
-    rows.push(await compare(`chat, requests/s, C=${concurrency}`, all, measure, "openai SDK"))
+  if (runs("chat")) {
+    for (const concurrency of [1, 32]) {
+      pin(process.pid, 0)
+      pin(server.pid, concurrency === 1 ? 0 : 1)
+      const measure = (c: Candidate) => c.chatLoop!(concurrency, performance.now() + windowMs).then((n) => n / (windowMs / 1000))
+      await warm(all, (c) => c.chatLoop!(concurrency, performance.now() + 200))
+      rows.push(await compare(`chat, requests/s, C=${concurrency}`, all, measure, "raw undici"))
+    }
   }
 
-  // 2. chat streaming, 3. completion streaming
-  pin(server.pid, 1)
-  await warm(all, (c) => c.chatStream!())
-  rows.push(await compare("chat stream, events/s", all, (c) => rate(c.chatStream!, windowMs), "openai SDK"))
-  const completionCandidates = [effect, traced, raw]
-  await warm(completionCandidates, (c) => c.completionStream!())
-  rows.push(await compare("completion stream, events/s", completionCandidates, (c) => rate(c.completionStream!, windowMs), "raw undici"))
+  // 2. chat streaming, 3. completion streaming (the openai SDK has no completion stream of this API)
+  if (runs("stream")) {
+    pin(process.pid, 0)
+    pin(server.pid, 1)
+    await warm(all, (c) => c.chatStream!())
+    rows.push(await compare("chat stream, events/s", all, (c) => rate(c.chatStream!, windowMs), "raw undici"))
+    const completionCandidates = all.filter((c) => c.completionStream !== undefined)
+    await warm(completionCandidates, (c) => c.completionStream!())
+    rows.push(
+      await compare("completion stream, events/s", completionCandidates, (c) => rate(c.completionStream!, windowMs), "raw undici")
+    )
+  }
   await Promise.all(all.map((c) => c.close()))
 
   // 4. batch embedding, a fresh process per run for its peak RSS
@@ -154,59 +164,81 @@ const main = async () => {
   const wallRatios: Array<number> = []
   const rssRatios: Array<number> = []
   // a run's wall time swings by a quarter between fresh processes here: more rounds than the rest
-  const embedRounds = quick ? 1 : Math.max(rounds, 9)
+  const embedRounds = !runs("embed") ? 0 : quick ? 1 : Math.max(rounds, 9)
   for (let round = 0; round < embedRounds; round++) {
     // who goes first alternates, so that an order effect cancels out
     const first = round % 2 === 0 ? "client" : "raw"
-    const runs = { [first]: await embedRun(first, url) } as Record<"client" | "raw", EmbedRun>
+    const pair = { [first]: await embedRun(first, url) } as Record<"client" | "raw", EmbedRun>
     const second = first === "client" ? "raw" : "client"
-    runs[second] = await embedRun(second, url)
-    const { client: a, raw: b } = runs
+    pair[second] = await embedRun(second, url)
+    const { client: a, raw: b } = pair
     if (a.embeddings !== 10_000 || b.embeddings !== 10_000) throw new Error("an embedding run lost results")
     embed.client.push(a)
     embed.raw.push(b)
     wallRatios.push(a.wallMs / b.wallMs)
     rssRatios.push(a.maxRssMiB / b.maxRssMiB)
   }
-  console.log(`batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw`)
+  if (embedRounds > 0) {
+    console.log(`batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw`)
+  }
   server.stop()
 
   // 5. cold start (built JavaScript)
-  execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" })
-  // the build Node loads ("node" export condition)
-  const modules = effectModulesOf(path.join(root, "dist/index.node.js"))
-  const entry = path.join(os.tmpdir(), `aleph-alpha-effect-modules-${process.pid}.mjs`)
-  fs.writeFileSync(entry, modules.map((m) => `import ${JSON.stringify(import.meta.resolve(m))}`).join("\n") + "\n")
-  const [packageTimes, effectTimes, openaiTimes] = coldImports([
-    path.join(root, "dist/index.node.js"),
-    entry,
-    import.meta.resolve("openai")
-  ], quick ? 3 : 10, root) as [Array<number>, Array<number>, Array<number>]
-  fs.rmSync(entry)
-  const coldPackage = median(packageTimes)
-  const coldEffect = median(effectTimes)
-  const coldOpenai = median(openaiTimes)
-  const coldRatio = median(packageTimes.map((time, round) => time / effectTimes[round]!))
-  console.log(`cold import: package ${fmt(coldPackage)} ms, its ${modules.length} Effect modules alone ${fmt(coldEffect)} ms (${fmt(coldRatio, 2)}×), openai ${fmt(coldOpenai)} ms`)
+  let cold = { package: NaN, effect: NaN, openai: NaN, ratioEffect: NaN, ratioOpenai: NaN, modules: 0 }
+  if (runs("cold")) {
+    execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" })
+    // the build Node loads ("node" export condition)
+    const modules = effectModulesOf(path.join(root, "dist/index.node.js"))
+    const entry = path.join(os.tmpdir(), `aleph-alpha-effect-modules-${process.pid}.mjs`)
+    fs.writeFileSync(entry, modules.map((m) => `import ${JSON.stringify(import.meta.resolve(m))}`).join("\n") + "\n")
+    const [packageTimes, effectTimes, openaiTimes] = coldImports([
+      path.join(root, "dist/index.node.js"),
+      entry,
+      import.meta.resolve("openai")
+    ], quick ? 3 : 10, root) as [Array<number>, Array<number>, Array<number>]
+    fs.rmSync(entry)
+    cold = {
+      package: median(packageTimes),
+      effect: median(effectTimes),
+      openai: median(openaiTimes),
+      ratioEffect: median(packageTimes.map((time, round) => time / effectTimes[round]!)),
+      ratioOpenai: median(packageTimes.map((time, round) => time / openaiTimes[round]!)),
+      modules: modules.length
+    }
+    console.log(
+      `cold import: package ${fmt(cold.package)} ms, its ${modules.length} Effect modules alone ${fmt(cold.effect)} ms (${
+        fmt(cold.ratioEffect, 2)
+      }×), openai ${fmt(cold.openai)} ms (package ${fmt(cold.ratioOpenai, 2)}× openai)`
+    )
+  }
 
+  const cell = (row: Row, name: string) => row.values[name] === undefined ? "" : fmt(row.values[name]!)
+  const ratio = (row: Row, name: string) => row.ratios[name] === undefined ? "" : fmt(row.ratios[name]!, 2)
+  const vsOpenai = (row: Row, name: string) =>
+    row.values[name] === undefined || row.values["openai SDK"] === undefined
+      ? ""
+      : fmt(row.values[name]! / row.values["openai SDK"]!, 2)
   const table = [
     `# Benchmark results`,
     ``,
     `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench\`: ${machine}. Server and client in separate`,
     `processes${hasTaskset ? ", pinned with taskset (same CPU at C=1, different CPUs otherwise)" : ""}; ${rounds} rounds of`,
     `${windowMs} ms windows after a ${warmupMs} ms warm-up per candidate, candidates alternating (the order rotating`,
-    `every round); medians, and the median`,
-    `of the per-round ratios.`,
+    `every round); medians, and the median of the per-round ratios against raw undici (the limit: a`,
+    `minimal undici loop with \`JSON.parse\`). "÷ openai" divides the medians.`,
     ``,
     `"Client, traced" is the same \`Client\` with an application tracer installed (telemetry on: a span`,
     `per call, with its attributes, and the trace context sent).`,
     ``,
-    `| measurement | Client (Effect) | Client, traced | AsyncClient | openai SDK | raw undici | Client ÷ openai | Client, traced ÷ openai | AsyncClient ÷ openai | Client ÷ raw |`,
-    `|---|---|---|---|---|---|---|---|---|---|`,
-    ...rows.slice(0, 3).map((row) =>
-      `| ${row.label} | ${fmt(row.values["Client (Effect)"]!)} | ${fmt(row.values["Client, traced"]!)} | ${fmt(row.values["AsyncClient"]!)} | ${fmt(row.values["openai SDK"]!)} | ${fmt(row.values["raw undici"]!)} | ${fmt(row.ratios["Client (Effect)"]!, 2)} | ${fmt(row.ratios["Client, traced"]!, 2)} | ${fmt(row.ratios["AsyncClient"]!, 2)} | ${fmt(row.values["Client (Effect)"]! / row.values["raw undici"]!, 2)} |`
+    `| measurement | raw undici | Client (Effect) | Client, traced | AsyncClient | openai SDK | Client ÷ raw | Client, traced ÷ raw | AsyncClient ÷ raw | openai ÷ raw | Client ÷ openai | AsyncClient ÷ openai |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map((row) =>
+      `| ${row.label} | ${cell(row, "raw undici")} | ${cell(row, "Client (Effect)")} | ${cell(row, "Client, traced")} | ${
+        cell(row, "AsyncClient")
+      } | ${cell(row, "openai SDK")} | ${ratio(row, "Client (Effect)")} | ${ratio(row, "Client, traced")} | ${
+        ratio(row, "AsyncClient")
+      } | ${ratio(row, "openai SDK")} | ${vsOpenai(row, "Client (Effect)")} | ${vsOpenai(row, "AsyncClient")} |`
     ),
-    `| ${rows[3]!.label} | ${fmt(rows[3]!.values["Client (Effect)"]!)} | ${fmt(rows[3]!.values["Client, traced"]!)} | | | ${fmt(rows[3]!.values["raw undici"]!)} | | | | ${fmt(rows[3]!.ratios["Client (Effect)"]!, 2)} |`,
     ``,
     `| batch embedding (10,000 prompts, batches of 100, 8 at a time, 5 ms latency, 5120 floats; ${embedRounds} fresh processes each, alternating) | Client | raw undici loop | ratio |`,
     `|---|---|---|---|`,
@@ -215,13 +247,14 @@ const main = async () => {
     ``,
     `| cold import (median of ${quick ? 3 : 10} fresh processes each, alternating; built JavaScript) | ms |`,
     `|---|---|`,
-    `| aleph-alpha-client | ${fmt(coldPackage)} |`,
-    `| the ${modules.length} effect / @effect/platform modules it loads, alone | ${fmt(coldEffect)} |`,
-    `| ratio (median of the per-round ratios) | ${fmt(coldRatio, 2)} |`,
-    `| openai | ${fmt(coldOpenai)} |`,
+    `| aleph-alpha-client | ${fmt(cold.package)} |`,
+    `| the ${cold.modules} effect / @effect/platform modules it loads, alone | ${fmt(cold.effect)} |`,
+    `| openai | ${fmt(cold.openai)} |`,
+    `| aleph-alpha-client ÷ its effect modules (median of the per-round ratios) | ${fmt(cold.ratioEffect, 2)} |`,
+    `| aleph-alpha-client ÷ openai (median of the per-round ratios) | ${fmt(cold.ratioOpenai, 2)} |`,
     ``
   ].join("\n")
-  if (!quick) fs.writeFileSync(path.join(here, "RESULTS.md"), table)
+  if (!quick && only === undefined) fs.writeFileSync(path.join(here, "RESULTS.md"), table)
   console.log(`\n${table}`)
   process.exit(0)
 }
