@@ -2,9 +2,11 @@
  * The `Embeddings` family: `embed`, `semanticEmbed`, `batchSemanticEmbed` (and its stream),
  * `instructableEmbed` and the OpenAI-compatible `embeddings`.
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { type ApiError, DecodeError, ValidationError } from "../errors/AlephAlphaError.js"
@@ -130,8 +132,16 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
     const http = yield* AlephAlphaHttp
     const embeddings = (model: string | undefined): Telemetry.RequestAttributes => ({ operation: "embeddings", model })
 
-    const batchSemanticEmbedStream: EmbeddingsService["batchSemanticEmbedStream"] = (request, model, options) =>
-      Stream.unwrap(Effect.gen(function*() {
+    /**
+     * Checks the options, encodes the request once, and gives the batches' offsets with the
+     * effect that sends one batch (and reports progress).
+     */
+    const prepareBatches = (
+      request: BatchSemanticEmbeddingRequest.Input,
+      model: string | undefined,
+      options: BatchSemanticEmbedOptions | undefined
+    ) =>
+      Effect.gen(function*() {
         const { batchSize, concurrency, onProgress } = yield* resolveBatchOptions(options)
         const encoded = yield* encodeBatchRequest(request)
         const total = encoded.prompts.length
@@ -170,9 +180,16 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
               })
             )
         }
+        return { total, offsets, concurrency, send }
+      })
 
-        return Stream.mapEffect(Stream.fromIterable(offsets), send, { concurrency, unordered: true })
-      })).pipe(
+    const batchSemanticEmbedStream: EmbeddingsService["batchSemanticEmbedStream"] = (request, model, options) =>
+      Stream.unwrap(
+        Effect.map(
+          prepareBatches(request, model, options),
+          ({ concurrency, offsets, send }) => Stream.mapEffect(Stream.fromIterable(offsets), send, { concurrency, unordered: true })
+        )
+      ).pipe(
         Telemetry.streamSpan(http.options, "batchSemanticEmbedStream", embeddings(model), () => {
           let inputTokens = 0
           return {
@@ -210,36 +227,32 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
             )
         ),
       batchSemanticEmbed: (request, model, options) =>
-        Effect.suspend(() => {
-          // a request that is not an object at all, or that throws when read (from untyped code),
-          // fails its encoding below
-          let total = 0
-          try {
-            const prompts: unknown = typeof request === "object" && request !== null ? request.prompts : undefined
-            // a Proxy may claim any length
-            if (Array.isArray(prompts) && prompts.length >>> 0 === prompts.length) total = prompts.length
-          } catch {
-            // reported by the encoding
-          }
+        // the batches straight into one array: no stream between the requests and the result
+        Effect.flatMap(prepareBatches(request, model, options), ({ concurrency, offsets, send, total }) => {
           const embeddings = new Array<EmbeddingVector>(total)
           let filled = 0
           let numTokensPromptTotal = 0
           let modelVersion = ""
           let lastOffset = -1
-          return batchSemanticEmbedStream(request, model, options).pipe(
-            Stream.runForEach((batch) =>
-              Effect.sync(() => {
-                const { offset } = batch
-                for (let i = 0; i < batch.embeddings.length; i++) embeddings[offset + i] = batch.embeddings[i]!
-                filled += batch.embeddings.length
-                numTokensPromptTotal += batch.numTokensPromptTotal
-                if (offset > lastOffset) {
-                  lastOffset = offset
-                  modelVersion = batch.modelVersion
-                }
-              })
+          const receive = (batch: SemanticEmbeddingBatch) => {
+            const { offset } = batch
+            for (let i = 0; i < batch.embeddings.length; i++) embeddings[offset + i] = batch.embeddings[i]!
+            filled += batch.embeddings.length
+            numTokensPromptTotal += batch.numTokensPromptTotal
+            if (offset > lastOffset) {
+              lastOffset = offset
+              modelVersion = batch.modelVersion
+            }
+          }
+          return Effect.flatMap(
+            Effect.forEach(offsets, (offset) => Effect.map(send(offset), receive), { concurrency, discard: true }).pipe(
+              // batches that fail together (a bad model fails them all at once) fail the call once,
+              // with the first one's error, as the stream does
+              Effect.catchAllCause((cause) =>
+                Option.match(Cause.failureOption(cause), { onNone: () => Effect.failCause(cause), onSome: Effect.fail })
+              )
             ),
-            Effect.flatMap(() =>
+            () =>
               filled === total
                 ? Effect.succeed(
                   // the vectors were checked when each batch was decoded
@@ -248,7 +261,6 @@ export class Embeddings extends Context.Tag("aleph-alpha-client/Embeddings")<Emb
                   })
                 )
                 : Effect.fail(new DecodeError({ message: `Received ${filled} embeddings for ${total} prompts` }))
-            )
           )
         }).pipe(Telemetry.span(http.options, "batchSemanticEmbed", embeddings(model), usage)),
       batchSemanticEmbedStream,
