@@ -595,6 +595,17 @@ describe("the lean embedding answer decoders", () => {
     }
   })
 
+  it("keep the batch answer's list and vectors as JSON.parse built them, and report a bad element as the schema does", () => {
+    const wire = JSON.parse('{"model_version":"m","num_tokens_prompt_total":3,"embeddings":[[1,2.5],[0,-1]],"extra":1}')
+    const decoded = Schema.decodeUnknownSync(BatchSemanticEmbeddingResponseFromWire)(wire)
+    expect(decoded).toBeInstanceOf(BatchSemanticEmbeddingResponse)
+    expect(decoded.embeddings).toBe(wire.embeddings)
+    expect(decoded.embeddings[1]).toBe(wire.embeddings[1])
+    expect(decoded.numTokensPromptTotal).toBe(3)
+    const bad = Schema.decodeUnknownEither(BatchSemanticEmbeddingResponseFromWire)({ ...wire, embeddings: [[1, null]] })
+    expect(Either.isLeft(bad) && bad.left.message).toContain("element 1 is not a finite number")
+  })
+
   const vector = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 8 })
   const common = {
     model_version: fc.string(),

@@ -403,8 +403,7 @@ export const SemanticEmbeddingResponseFromWire = fromWire(
   singleNames
 )
 
-/** @internal the decoder `batchSemanticEmbed` uses: the same result as `BatchSemanticEmbeddingResponse`'s own schema. */
-export const BatchSemanticEmbeddingResponseFromWire = fromWire(
+const BatchSemanticEmbeddingResponseWire = fromWire(
   BatchSemanticEmbeddingResponse,
   {
     model_version: Schema.String,
@@ -413,6 +412,36 @@ export const BatchSemanticEmbeddingResponseFromWire = fromWire(
   },
   { model_version: "modelVersion", embeddings: "embeddings", num_tokens_prompt_total: "numTokensPromptTotal" }
 )
+
+/** A well-formed batch answer checked by hand (see below), else `undefined`. */
+const plainBatchAnswer = (u: unknown): BatchSemanticEmbeddingResponse | undefined => {
+  if (typeof u !== "object" || u === null || Array.isArray(u)) return undefined
+  const { embeddings, model_version, num_tokens_prompt_total } = u as Record<string, unknown>
+  if (typeof model_version !== "string" || !Number.isSafeInteger(num_tokens_prompt_total) || !Array.isArray(embeddings)) {
+    return undefined
+  }
+  for (let i = 0; i < embeddings.length; i++) if (firstInvalid(embeddings[i]) !== -1) return undefined
+  return new BatchSemanticEmbeddingResponse(
+    { modelVersion: model_version, embeddings, numTokensPromptTotal: num_tokens_prompt_total as number },
+    true
+  )
+}
+
+/**
+ * @internal the decoder `batchSemanticEmbed` uses: the same result as `BatchSemanticEmbeddingResponse`'s
+ * own schema. A well-formed answer (every answer of a working server) is checked by hand and keeps
+ * the array `JSON.parse` built; anything else goes through the schema above, for its error.
+ */
+export const BatchSemanticEmbeddingResponseFromWire: Schema.Schema<
+  BatchSemanticEmbeddingResponse,
+  Schema.Schema.Encoded<typeof BatchSemanticEmbeddingResponseWire>
+> = Schema.declare([], {
+  decode: () => (input, options) => {
+    const plain = plainBatchAnswer(input)
+    return plain === undefined ? ParseResult.decodeUnknown(BatchSemanticEmbeddingResponseWire)(input, options) : ParseResult.succeed(plain)
+  },
+  encode: () => (input, options) => ParseResult.encodeUnknown(BatchSemanticEmbeddingResponseWire)(input, options)
+}, { identifier: "BatchSemanticEmbeddingResponseFromWire" })
 
 /** @internal the decoder `instructableEmbed` uses: the same result as `InstructableEmbeddingResponse`'s own schema. */
 export const InstructableEmbeddingResponseFromWire = fromWire(
