@@ -1,6 +1,6 @@
 // One batch-embedding run in a fresh process, so its peak RSS is its own: 10,000 prompts in
 // batches of 100, 8 requests at a time, through `Client.batchSemanticEmbed` or a raw undici loop
-// doing the same batching. Prints `{ wallMs, maxRssMiB, embeddings }` as JSON.
+// doing the same batching. Prints `{ wallMs, maxRssMiB, baseRssMiB, embeddings }` as JSON.
 import * as Undici from "undici"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { BatchSemanticEmbeddingRequest, Client, Prompt } from "../src/index.js"
@@ -57,5 +57,7 @@ const viaRaw = async () => {
   return { wallMs, embeddings: embeddings.length, check: embeddings[total - 1]!.length }
 }
 
+// the resident set before the run: the code loaded (the client's modules, or undici alone) and the texts
+const baseRssMiB = process.memoryUsage().rss / 2 ** 20
 const result = await (candidate === "client" ? viaClient() : viaRaw())
-console.log(JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
+console.log(JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024, baseRssMiB }))

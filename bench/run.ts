@@ -101,6 +101,7 @@ const warm = async (candidates: ReadonlyArray<Candidate>, run: (candidate: Candi
 interface EmbedRun {
   readonly wallMs: number
   readonly maxRssMiB: number
+  readonly baseRssMiB: number
   readonly embeddings: number
 }
 
@@ -163,6 +164,7 @@ const main = async () => {
   const embed = { client: [] as Array<EmbedRun>, raw: [] as Array<EmbedRun> }
   const wallRatios: Array<number> = []
   const rssRatios: Array<number> = []
+  const aboveBaseRatios: Array<number> = []
   // a run's wall time swings by a quarter between fresh processes here: more rounds than the rest
   const embedRounds = !runs("embed") ? 0 : quick ? 1 : Math.max(rounds, 9)
   for (let round = 0; round < embedRounds; round++) {
@@ -177,9 +179,14 @@ const main = async () => {
     embed.raw.push(b)
     wallRatios.push(a.wallMs / b.wallMs)
     rssRatios.push(a.maxRssMiB / b.maxRssMiB)
+    aboveBaseRatios.push((a.maxRssMiB - a.baseRssMiB) / (b.maxRssMiB - b.baseRssMiB))
   }
   if (embedRounds > 0) {
-    console.log(`batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw`)
+    console.log(
+      `batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw (${
+        fmt(median(aboveBaseRatios), 2)
+      }× above the code loaded)`
+    )
   }
   server.stop()
 
@@ -244,6 +251,8 @@ const main = async () => {
     `|---|---|---|---|`,
     `| wall time, ms | ${fmt(median(embed.client.map((r) => r.wallMs)))} | ${fmt(median(embed.raw.map((r) => r.wallMs)))} | ${fmt(median(wallRatios), 2)} |`,
     `| peak RSS, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB)))} | ${fmt(median(rssRatios), 2)} |`,
+    `| RSS before the run (code loaded), MiB | ${fmt(median(embed.client.map((r) => r.baseRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.baseRssMiB)))} | |`,
+    `| peak RSS above that, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB - r.baseRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB - r.baseRssMiB)))} | ${fmt(median(aboveBaseRatios), 2)} |`,
     ``,
     `| cold import (median of ${quick ? 3 : 10} fresh processes each, alternating; built JavaScript) | ms |`,
     `|---|---|`,
