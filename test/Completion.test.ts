@@ -1,15 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Either, Stream } from "effect"
+import fc from "fast-check"
 import {
   Client,
   CompletionRequest,
   CompletionResponse,
   type CompletionStreamEvent,
   Prompt,
+  StreamChunk,
   Text,
   TextControl,
   Tokens
 } from "../src/index.js"
+import { decodeCompletionEvent, decodeCompletionEventWithSchema } from "../src/schema/Completion.js"
 import { AlephAlphaTest, FakeServer } from "../src/testing/index.js"
 
 const model = "luminous-base"
@@ -156,4 +159,36 @@ describe("complete", () => {
       const error = yield* Effect.flip(client.complete(new CompletionRequest({ prompt: Prompt.fromText("x") }), "nope"))
       expect(error).toMatchObject({ _tag: "NotFoundError", status: 404, code: "UNKNOWN_MODEL" })
     }).pipe(Effect.provide(AlephAlphaTest.layer())))
+})
+
+describe("the completion stream event decoder", () => {
+  const loose = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(null))
+  const event = fc.record({
+    type: fc.oneof(fc.constantFrom("stream_chunk", "stream_summary", "completion_summary", "other"), loose),
+    index: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(2 ** 53), loose),
+    completion: fc.oneof(fc.string(), loose),
+    raw_completion: fc.oneof(fc.constant(null), fc.string(), loose),
+    completion_tokens: fc.oneof(fc.constant(null), fc.constant(["a", "b"]), loose),
+    log_probs: fc.oneof(fc.constant(null), fc.constant([{ a: -1, b: null }]), loose),
+    model_version: fc.oneof(fc.string(), loose),
+    finish_reason: fc.oneof(fc.string(), loose),
+    num_tokens_prompt_total: fc.oneof(fc.nat(), loose),
+    num_tokens_generated: fc.oneof(fc.nat(), loose)
+  }, { requiredKeys: [] })
+
+  const outcome = (decoded: Either.Either<unknown, unknown>) =>
+    Either.isLeft(decoded) ? { failed: String(decoded.left) } : { event: decoded.right }
+
+  it("accepts and rejects what the wire schemas do, and yields the same events and messages", () => {
+    fc.assert(fc.property(fc.oneof(event, fc.anything()), (value) => {
+      expect(outcome(decodeCompletionEvent(value))).toStrictEqual(outcome(decodeCompletionEventWithSchema(value)))
+    }), { numRuns: 3000 })
+  })
+
+  it("decodes a plain text chunk into a StreamChunk of index 0 by default", () => {
+    const decoded = decodeCompletionEvent({ type: "stream_chunk", completion: " word" })
+    expect(decoded).toStrictEqual(Either.right(
+      new StreamChunk({ index: 0, completion: " word", rawCompletion: undefined, completionTokens: undefined, logProbs: undefined })
+    ))
+  })
 })

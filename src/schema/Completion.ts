@@ -192,12 +192,45 @@ const decodeWireEvent = Schema.decodeUnknownEither(
 const decodePrompt = Schema.decodeUnknownEither(Prompt)
 const knownTypes: ReadonlySet<unknown> = new Set(["stream_chunk", "stream_summary", "completion_summary"])
 
+const isAbsent = (value: unknown) => value === null || value === undefined
+
+/**
+ * A plain text chunk (`{"type":"stream_chunk","index":n,"completion":"…"}`, no raw completion,
+ * tokens or log-probabilities: nearly every event of a stream) as its class, checked by hand;
+ * `undefined` for anything else. It checks what `StreamChunkWire` checks and builds what
+ * {@link decodeCompletionEventWithSchema} builds (a property test keeps the two equal).
+ */
+const plainStreamChunk = (value: unknown): StreamChunk | undefined => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  const wire = value as Record<string, unknown>
+  if (wire.type !== "stream_chunk" || typeof wire.completion !== "string") return undefined
+  const index = wire.index
+  if (index !== undefined && !(typeof index === "number" && Number.isSafeInteger(index))) return undefined
+  if (!isAbsent(wire.raw_completion) || !isAbsent(wire.completion_tokens) || !isAbsent(wire.log_probs)) return undefined
+  return new StreamChunk({
+    index: index ?? 0,
+    completion: wire.completion,
+    rawCompletion: undefined,
+    completionTokens: undefined,
+    logProbs: undefined
+  })
+}
+
 /**
  * Decodes one parsed stream event. `undefined` for an event type this client does not know
- * (skipped, so a new server event does not break old clients).
+ * (skipped, so a new server event does not break old clients). Plain text chunks are checked by
+ * hand, anything else goes through the wire schemas, whose errors it returns as they are.
  * @internal used by `Completions`
  */
 export const decodeCompletionEvent = (
+  value: unknown
+): Either.Either<CompletionStreamEvent | undefined, ParseResult.ParseError> => {
+  const plain = plainStreamChunk(value)
+  return plain === undefined ? decodeCompletionEventWithSchema(value) : Either.right(plain)
+}
+
+/** {@link decodeCompletionEvent} through the wire schemas only. @internal for tests */
+export const decodeCompletionEventWithSchema = (
   value: unknown
 ): Either.Either<CompletionStreamEvent | undefined, ParseResult.ParseError> => {
   if (typeof value === "object" && value !== null && !knownTypes.has((value as { type?: unknown }).type)) {
