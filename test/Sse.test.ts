@@ -400,6 +400,13 @@ describe("SseDecoder", () => {
         expect(error._tag).toBe("DecodeError")
       }))
 
+    it("counts the bytes of a character split across chunks, whatever the rest of the chunk holds", () => {
+      // the emoji's last byte, then a two-byte é: as many characters as bytes in the last chunk
+      const chunks = [bytes("data: "), new Uint8Array([0xf0, 0x9f, 0x98]), concatBytes(new Uint8Array([0x80]), bytes("\n\ndata: é\n\n"))]
+      expect(decodeAll(chunks, 10)).toEqual([ev("😀"), ev("é")])
+      expect(() => decodeAll(chunks, 9)).toThrow("SSE event exceeds maxEventSize (9 bytes)")
+    })
+
     it("counts the partial line before its terminator arrives", () => {
       const decoder = new SseDecoder(20)
       expect(decoder.push(bytes(twenty))).toEqual([])

@@ -22,12 +22,8 @@ export interface SseEvent {
 const LF = 0x0a
 const CR = 0x0d
 const COLON = 0x3a
+const SPACE = 0x20
 const BOM = new Uint8Array([0xef, 0xbb, 0xbf])
-
-// Each line is decoded in one non-streaming call, so the decoder holds no state between calls
-// and can be shared. `ignoreBOM` keeps a U+FEFF that starts a later line: the spec strips a
-// BOM only at the start of the stream, which `SseDecoder` does on bytes.
-const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
 
 const tooLarge = (maxEventSize: number): DecodeError =>
   new DecodeError({ message: `SSE event exceeds maxEventSize (${maxEventSize} bytes)` })
@@ -37,26 +33,37 @@ const truncated = (): DecodeError => new DecodeError({ message: "stream ended in
 /**
  * A chunk-wise, synchronous SSE decoder: feed it the body with `push`, then call `end`.
  *
- * Lines are split on bytes (CR, LF and CRLF never occur inside a multi-byte UTF-8 sequence),
- * so a chunk may end anywhere, including between the CR and LF of one line ending.
+ * Each chunk is decoded to text in one streaming UTF-8 decode (a character split across
+ * chunks is carried over), and lines are cut from that text. CR and LF are one byte and one
+ * character each and never part of a multi-byte sequence or of an invalid one, so a chunk may
+ * end anywhere, including between the CR and LF of one line ending.
  *
  * Size rule: the bytes of one event's lines (field names, colons and values, without line
  * terminators, comments included, counted from the previous blank line, including the
  * partial line still waiting for its terminator) may not exceed `maxEventSize`. A leading BOM
- * is not counted. This also bounds memory for a body that never sends a line ending.
+ * is not counted. This also bounds memory for a body that never sends a line ending. Bytes are
+ * counted on the text when every character of the chunk is one byte of it (nearly always: JSON
+ * events are mostly ASCII), and otherwise by finding each line ending in the bytes as well.
  *
  * `push` and `end` throw a `DecodeError` on a framing problem; the decoder is single-use and
  * must be discarded after a throw. `decodeSse` turns the throw into a typed failure.
  */
 export class SseDecoder {
-  // The current partial line, one segment per chunk, joined once when its terminator arrives
-  // (repeated concatenation would be quadratic for a long line split into many chunks).
-  private segments: Array<Uint8Array> = []
+  // Streaming, so that a character split across chunks is decoded whole. `ignoreBOM` keeps a
+  // U+FEFF that starts a later line: the spec strips a BOM only at the start of the stream,
+  // which `push` does on bytes.
+  private readonly utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
+  // The text of the current partial line (V8 concatenates strings as ropes: not quadratic).
+  private partial = ""
+  // Its bytes, for the size rule.
   private partialLength = 0
   // Bytes of the current event's complete lines, for the size rule.
   private eventLength = 0
   // The last chunk ended on CR: an LF at the start of the next one ends the same line.
   private pendingCR = false
+  // The last chunk ended inside a multi-byte sequence, maybe: the next one's text does not map
+  // character for byte onto its bytes.
+  private carried = false
   // Bytes of a leading BOM matched so far; 3 once the start of the stream is behind us.
   private bomMatched = 0
   private data: string | undefined = undefined
@@ -71,37 +78,63 @@ export class SseDecoder {
    * returning `out`. On a throw, the events appended before the bad one stay in `out`.
    */
   push(chunk: Uint8Array, out: Array<SseEvent> = []): Array<SseEvent> {
-    const length = chunk.length
-    let pos = 0
     if (this.bomMatched < 3) {
-      pos = this.skipBom(chunk)
+      chunk = this.skipBom(chunk)
     }
-    if (this.pendingCR && pos < length) {
+    const length = chunk.length
+    if (length === 0) return out
+    const text = this.utf8.decode(chunk, { stream: true })
+    // Every character is one byte of this chunk (each character takes at least one byte, and
+    // nothing came from the previous chunk): positions in the text are positions in the bytes.
+    const exact = !this.carried && text.length === length
+    this.carried = chunk[length - 1]! >= 0x80
+    let pos = 0
+    let bytePos = 0
+    if (this.pendingCR) {
       this.pendingCR = false
-      if (chunk[pos] === LF) pos++
+      if (text.charCodeAt(0) === LF) {
+        pos = 1
+        bytePos = 1
+      }
     }
-    // Native indexOf is much faster than a byte loop; each position is cached until passed,
-    // so a chunk without any CR is scanned for CR once, not once per line.
-    let lf = chunk.indexOf(LF, pos)
-    let cr = chunk.indexOf(CR, pos)
+    // Native indexOf is much faster than a character loop; each position is cached until
+    // passed, so a chunk without any CR is scanned for CR once, not once per line.
+    let lf = text.indexOf("\n", pos)
+    let cr = text.indexOf("\r", pos)
+    let byteLf = exact ? -1 : chunk.indexOf(LF, bytePos)
+    let byteCr = exact ? -1 : chunk.indexOf(CR, bytePos)
     while (lf !== -1 || cr !== -1) {
       const eol = lf === -1 ? cr : cr === -1 ? lf : lf < cr ? lf : cr
-      this.line(chunk, pos, eol, out)
-      pos = eol + 1
-      if (eol === cr) {
-        if (pos === length) this.pendingCR = true
-        else if (chunk[pos] === LF) pos++
+      let byteEol = eol
+      if (!exact) {
+        // the same line ending, found in the bytes
+        byteEol = byteLf === -1 ? byteCr : byteCr === -1 ? byteLf : byteLf < byteCr ? byteLf : byteCr
+        this.line(text, pos, eol, byteEol - bytePos, out)
+      } else {
+        this.line(text, pos, eol, eol - pos, out)
       }
-      if (lf !== -1 && lf < pos) lf = chunk.indexOf(LF, pos)
-      if (cr !== -1 && cr < pos) cr = chunk.indexOf(CR, pos)
+      pos = eol + 1
+      bytePos = byteEol + 1
+      if (eol === cr) {
+        if (pos === text.length) this.pendingCR = true
+        else if (text.charCodeAt(pos) === LF) {
+          pos++
+          bytePos++
+        }
+      }
+      if (lf !== -1 && lf < pos) lf = text.indexOf("\n", pos)
+      if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos)
+      if (!exact) {
+        if (byteLf !== -1 && byteLf < bytePos) byteLf = chunk.indexOf(LF, bytePos)
+        if (byteCr !== -1 && byteCr < bytePos) byteCr = chunk.indexOf(CR, bytePos)
+      }
     }
-    if (pos < length) {
-      const rest = length - pos
+    const rest = length - bytePos
+    if (rest > 0) {
       if (this.eventLength + this.partialLength + rest > this.maxEventSize) {
         throw tooLarge(this.maxEventSize)
       }
-      // A copy, so that the producer may reuse its buffer and a large chunk is not retained.
-      this.segments.push(chunk.slice(pos))
+      this.partial += text.slice(pos)
       this.partialLength += rest
     }
     return out
@@ -115,27 +148,30 @@ export class SseDecoder {
     return []
   }
 
-  private skipBom(chunk: Uint8Array): number {
+  /** `chunk` without the bytes of a leading BOM; held-back bytes that were no BOM after all put back. */
+  private skipBom(chunk: Uint8Array): Uint8Array {
     let i = 0
     while (i < chunk.length && this.bomMatched < 3) {
       if (chunk[i] !== BOM[this.bomMatched]) {
         // Not a BOM after all (EF BB starts other characters too): the held-back bytes are
         // the start of the first line.
-        if (this.bomMatched > 0) {
-          this.segments.push(BOM.subarray(0, this.bomMatched))
-          this.partialLength = this.bomMatched
-        }
+        const held = this.bomMatched
         this.bomMatched = 3
-        return i
+        if (held === 0) return chunk.subarray(i)
+        const joined = new Uint8Array(held + chunk.length - i)
+        joined.set(BOM.subarray(0, held))
+        joined.set(chunk.subarray(i), held)
+        return joined
       }
       this.bomMatched++
       i++
     }
-    return i
+    return chunk.subarray(i)
   }
 
-  private line(chunk: Uint8Array, start: number, end: number, out: Array<SseEvent>): void {
-    const lineLength = this.partialLength + (end - start)
+  /** The line `text[start, end)` (after the partial line), of `bytes` bytes in this chunk. */
+  private line(text: string, start: number, end: number, bytes: number, out: Array<SseEvent>): void {
+    const lineLength = this.partialLength + bytes
     if (lineLength === 0) {
       this.dispatch(out)
       return
@@ -144,25 +180,24 @@ export class SseDecoder {
       throw tooLarge(this.maxEventSize)
     }
     this.eventLength += lineLength
-    let bytes: Uint8Array
+    let line: string
     if (this.partialLength === 0) {
-      bytes = chunk.subarray(start, end)
-    } else {
-      bytes = new Uint8Array(lineLength)
-      let offset = 0
-      for (const segment of this.segments) {
-        bytes.set(segment, offset)
-        offset += segment.length
+      // Comments are skipped without cutting them out.
+      if (text.charCodeAt(start) === COLON) return
+      // `data:` lines, nearly every line of an API stream, are cut out once
+      if (text.startsWith("data:", start)) {
+        this.addData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+        return
       }
-      bytes.set(chunk.subarray(start, end), offset)
-      this.segments = []
+      line = text.slice(start, end)
+    } else {
+      line = this.partial + text.slice(start, end)
+      this.partial = ""
       this.partialLength = 0
+      if (line.charCodeAt(0) === COLON) return
     }
-    // Comments are skipped without paying for a decode.
-    if (bytes[0] === COLON) return
-    this.field(utf8.decode(bytes))
+    this.field(line)
   }
-
   private field(line: string): void {
     const colon = line.indexOf(":")
     let name: string
@@ -172,11 +207,11 @@ export class SseDecoder {
       value = ""
     } else {
       name = line.slice(0, colon)
-      value = line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1)
+      value = line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1)
     }
     switch (name) {
       case "data":
-        this.data = this.data === undefined ? value : this.data + "\n" + value
+        this.addData(value)
         break
       case "event":
         this.eventType = value
@@ -186,6 +221,10 @@ export class SseDecoder {
         break
         // `retry` only tunes reconnection, which we never do; unknown fields are ignored by spec.
     }
+  }
+
+  private addData(value: string): void {
+    this.data = this.data === undefined ? value : this.data + "\n" + value
   }
 
   private dispatch(out: Array<SseEvent>): void {
