@@ -239,6 +239,29 @@ describe("AsyncClient", () => {
     expect(received).not.toContain("ChatFinish")
   })
 
+  it("hands out every event once and in order to next() calls made without waiting, then ends", async () => {
+    await using client = newClient()
+    const expected: Array<unknown> = []
+    for await (const event of client.completeWithStreaming(completion, "luminous-base")) expected.push(event)
+    expect(expected.length).toBeGreaterThan(2)
+    // each [Symbol.asyncIterator]() is a stream of its own, and next() calls queue behind each other
+    const iterator = client.completeWithStreaming(completion, "luminous-base")[Symbol.asyncIterator]()
+    const results = await Promise.all(Array.from({ length: expected.length + 2 }, () => iterator.next()))
+    expect(results.map((result) => result.value)).toEqual([...expected, undefined, undefined])
+    expect(results.map((result) => result.done)).toEqual([...expected.map(() => false), true, true])
+    expect(await settled()).toBe(0)
+  })
+
+  it("return() before the end closes the request, and later next() calls are done", async () => {
+    await using client = newClient()
+    await fake((s) => s.script(Fault.StallStream({ afterEvents: 3 })))
+    const iterator = client.chatWithStreaming(chatRequest)[Symbol.asyncIterator]()
+    expect((await iterator.next()).done).toBe(false)
+    expect(await iterator.return!()).toEqual({ done: true, value: undefined })
+    expect(await iterator.next()).toEqual({ done: true, value: undefined })
+    expect(await settled()).toBe(0)
+  })
+
   it("leaving a for await loop early closes the request", async () => {
     await using client = newClient()
     await fake((s) => s.script(Fault.StallStream({ afterEvents: 3 })))

@@ -352,44 +352,97 @@ export class AsyncClient {
   }
 
   /**
-   * A stream as an `AsyncIterable`, pulled a chunk at a time. Leaving the loop, the signal
-   * aborting or the client closing closes the stream's scope, which aborts its request.
+   * A stream as an `AsyncIterable`, pulled a chunk at a time and handed out from that chunk
+   * (an iterator of our own: an async generator costs about 0.2 µs more per event). Leaving the
+   * loop, the signal aborting or the client closing closes the stream's scope, which aborts its
+   * request.
    */
   #iterate<A>(f: (client: ClientService) => Stream.Stream<A, unknown>, options?: CallOptions): AsyncIterable<A> {
     const self = this
     return {
-      async *[Symbol.asyncIterator]() {
-        if (self.#closed) throw closedError()
+      [Symbol.asyncIterator](): AsyncIterator<A> {
+        let items: ReadonlyArray<A> = []
+        let next = 0
+        let finished = false
+        // the start or the pull under way; a `next()` made meanwhile waits for it
+        let pending: Promise<unknown> | undefined
+        let pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<unknown>> | undefined
+        let cleanup: (() => Promise<void>) | undefined
         const signal = signalOf(options)
-        if (signal?.aborted) throw abortError()
-        const client = await self.#service()
         const runtime = self.#runtime
-        const scope = await runtime.runPromise(Scope.make())
-        const close = () => runtime.runPromise(Scope.close(scope, Exit.void)).catch(() => undefined)
-        signal?.addEventListener("abort", close, { once: true })
-        try {
-          const pull = await runtime.runPromise(Scope.extend(Stream.toPull(streamWithOverrides(f(client), options)), scope))
-          while (true) {
-            if (signal?.aborted) throw abortError()
-            const exit = await runtime.runPromiseExit(pull, signal === undefined ? undefined : { signal })
-            if (Exit.isFailure(exit)) {
-              // `toPull` fails with None at the end of the stream, with Some(error) on failure
-              const failure = Cause.failureOption(exit.cause as Cause.Cause<Option.Option<unknown>>)
-              if (Option.isSome(failure)) {
-                if (Option.isNone(failure.value)) return
-                throw failure.value.value
-              }
-              throw self.#rejection(exit.cause, signal)
-            }
-            for (const item of Chunk.toReadonlyArray(exit.value)) {
-              // a chunk may hold many events: none is handed out once the signal aborted
-              if (signal?.aborted) throw abortError()
-              yield item
-            }
+
+        const finish = async () => {
+          finished = true
+          items = []
+          const close = cleanup
+          cleanup = undefined
+          if (close !== undefined) await close()
+        }
+        const fail = async (error: unknown): Promise<never> => {
+          await finish()
+          throw error
+        }
+        const start = async () => {
+          if (self.#closed) throw closedError()
+          if (signal?.aborted) throw abortError()
+          const client = await self.#service()
+          const scope = await runtime.runPromise(Scope.make())
+          const close = () => runtime.runPromise(Scope.close(scope, Exit.void)).catch(() => undefined)
+          signal?.addEventListener("abort", close, { once: true })
+          cleanup = () => {
+            signal?.removeEventListener("abort", close)
+            return close()
           }
-        } finally {
-          signal?.removeEventListener("abort", close)
-          await close()
+          pull = await runtime.runPromise(Scope.extend(Stream.toPull(streamWithOverrides(f(client), options)), scope))
+        }
+        const step = async (): Promise<IteratorResult<A>> => {
+          try {
+            if (pull === undefined) await start()
+            while (!finished) {
+              if (signal?.aborted) throw abortError()
+              if (next < items.length) return { done: false, value: items[next++]! }
+              const exit = await runtime.runPromiseExit(pull!, signal === undefined ? undefined : { signal })
+              if (Exit.isFailure(exit)) {
+                // `toPull` fails with None at the end of the stream, with Some(error) on failure
+                const failure = Cause.failureOption(exit.cause as Cause.Cause<Option.Option<unknown>>)
+                if (Option.isSome(failure)) {
+                  if (Option.isNone(failure.value)) break
+                  throw failure.value.value
+                }
+                throw self.#rejection(exit.cause, signal)
+              }
+              items = Chunk.toReadonlyArray(exit.value)
+              next = 0
+            }
+          } catch (error) {
+            return fail(error)
+          }
+          await finish()
+          return { done: true, value: undefined }
+        }
+        const advance = (): Promise<IteratorResult<A>> => {
+          if (finished) return Promise.resolve({ done: true, value: undefined })
+          // a chunk may hold many events: none is handed out once the signal aborted
+          if (next < items.length && signal?.aborted !== true) {
+            return Promise.resolve({ done: false, value: items[next++]! })
+          }
+          return queued(step())
+        }
+        const queued = (result: Promise<IteratorResult<A>>) => {
+          pending = result
+          const settled = () => {
+            if (pending === result) pending = undefined
+          }
+          result.then(settled, settled)
+          return result
+        }
+        return {
+          next: () => pending === undefined ? advance() : queued(pending.then(advance, advance)),
+          return: async () => {
+            if (pending !== undefined) await pending.catch(() => undefined)
+            await finish()
+            return { done: true, value: undefined }
+          }
         }
       }
     }

@@ -10,7 +10,6 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -59,11 +58,10 @@ import { describeThrown, validationErrorFromThrow } from "../schema/internal/thr
 import { encodeInput } from "../schema/internal/untypedInput.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
-import { mapChunksOrFail } from "./internal/chunks.js"
 import { makeRedactor, type Redactor } from "./internal/redaction.js"
 import { declaredLength, readText } from "./internal/responseBody.js"
 import { invalidModel } from "./internal/modelName.js"
-import { decodeSse, type SseEvent } from "./Sse.js"
+import { decodeSseWith, type SseEvent } from "./Sse.js"
 
 /** Options of the client (DESIGN §4). */
 export interface AlephAlphaHttpOptions {
@@ -1159,7 +1157,7 @@ const make = (
         timeout: resolved.streamIdleTimeout
       })
 
-    const sse = decodeSse({ maxEventSize: resolved.maxEventSize })
+    const sseOptions = { maxEventSize: resolved.maxEventSize }
 
     const service: AlephAlphaHttpService = {
       options: resolved,
@@ -1186,28 +1184,30 @@ const make = (
             })
           ).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
           const what = `An event of ${request.method} ${request.url}`
-          let done = false
           const events = response.stream.pipe(
             Stream.mapError((error) =>
               transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
             ),
             Stream.timeoutFail(idleTimeoutError, resolved.streamIdleTimeout),
-            sse,
-            // the values before a bad event are delivered, however the body was chunked
-            mapChunksOrFail((events: Chunk.Chunk<SseEvent>, values: Array<unknown>) => {
-              for (const event of events) {
-                if (done) break
-                if (event.data === "[DONE]") {
-                  done = true
-                  continue
+            // framing, [DONE] and JSON in one pass per read; the values before a bad event are
+            // delivered, however the body was chunked
+            decodeSseWith(sseOptions, () => {
+              let done = false
+              return (events: ReadonlyArray<SseEvent>, values: Array<unknown>) => {
+                for (const event of events) {
+                  if (done) break
+                  if (event.data === "[DONE]") {
+                    done = true
+                    continue
+                  }
+                  try {
+                    values.push(JSON.parse(event.data))
+                  } catch (cause) {
+                    return notJsonError(what, cause, redactor)
+                  }
                 }
-                try {
-                  values.push(JSON.parse(event.data))
-                } catch (cause) {
-                  return notJsonError(what, cause, redactor)
-                }
+                return undefined
               }
-              return undefined
             })
           )
           return requestId === undefined ? events : Stream.mapError(events, (error) => withRequestId(error, requestId))

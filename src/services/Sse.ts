@@ -260,12 +260,35 @@ const pushAll = (decoder: SseDecoder, chunk: Chunk.Chunk<Uint8Array>, out: Array
  */
 export const decodeSse = (options: { readonly maxEventSize: number }) =>
 <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<SseEvent, E | DecodeError, R> =>
+  decodeSseWith<SseEvent, never>(options, () => (events, out) => {
+    for (const event of events) out.push(event)
+    return undefined
+  })(self)
+
+/**
+ * {@link decodeSse} with the events of each chunk handed to a step of the same pass (no stream
+ * stage per step): `step` appends what it makes of them to `out`, or returns a failure to stop
+ * the stream after what it appended. `makeStep` runs once per run of the stream, for its state.
+ */
+export const decodeSseWith = <B, E2>(
+  options: { readonly maxEventSize: number },
+  makeStep: () => (events: ReadonlyArray<SseEvent>, out: Array<B>) => E2 | undefined
+) =>
+<E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<B, E | E2 | DecodeError, R> =>
   // A fresh decoder per run, so that a retried or re-run stream starts from a clean state.
   Stream.suspend(() => {
     const decoder = new SseDecoder(options.maxEventSize)
+    const step = makeStep()
+    const events: Array<SseEvent> = []
     return Stream.concat(
-      mapChunksOrFail((chunk: Chunk.Chunk<Uint8Array>, out: Array<SseEvent>) => pushAll(decoder, chunk, out))(self),
+      mapChunksOrFail((chunk: Chunk.Chunk<Uint8Array>, out: Array<B>) => {
+        const framing = pushAll(decoder, chunk, events)
+        // the events completed before a framing problem go first
+        const failure = events.length === 0 ? undefined : step(events, out)
+        events.length = 0
+        return failure ?? framing
+      })(self),
       // Runs only once upstream has finished without failing.
-      Stream.fromIterableEffect(Effect.try({ try: () => decoder.end(), catch: toDecodeError }))
+      Stream.drain(Stream.fromEffect(Effect.try({ try: () => decoder.end(), catch: toDecodeError })))
     )
   })
