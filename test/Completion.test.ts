@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Chunk, Effect, Either, Equal, Stream } from "effect"
 import fc from "fast-check"
 import {
   Client,
@@ -12,7 +12,11 @@ import {
   TextControl,
   Tokens
 } from "../src/index.js"
-import { decodeCompletionEvent, decodeCompletionEventWithSchema } from "../src/schema/Completion.js"
+import {
+  decodeCompletionEvent,
+  decodeCompletionEventWithSchema,
+  plainStreamChunkFromData
+} from "../src/schema/Completion.js"
 import { AlephAlphaTest, FakeServer } from "../src/testing/index.js"
 
 const model = "luminous-base"
@@ -183,6 +187,44 @@ describe("the completion stream event decoder", () => {
     fc.assert(fc.property(fc.oneof(event, fc.anything()), (value) => {
       expect(outcome(decodeCompletionEvent(value))).toStrictEqual(outcome(decodeCompletionEventWithSchema(value)))
     }), { numRuns: 3000 })
+  })
+
+  // text as the API writes it, with awkward strings, and near misses of its shape
+  const awkward = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom("a", " ", "\"", "\\", "\n", "\u0000", "\u001f", "\u007f", "\u2028", "é", "😀", "\ud800", "}", ","),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 1 })
+    ),
+    maxLength: 20
+  })
+  const asWritten = fc.tuple(fc.oneof(fc.nat(), fc.constant(2 ** 53), fc.integer()), awkward).map(([index, text]) =>
+    `{"type":"stream_chunk","index":${index},"completion":${JSON.stringify(text)}}`
+  )
+  const nearMiss = fc.tuple(
+    fc.oneof(fc.nat().map(String), fc.constantFrom("", "01", "00", "-1", "1e2", "1.5", "9007199254740993", "123456789012345", "1234567890123456")),
+    awkward,
+    fc.constantFrom("}", "} ", ",\"x\":1}", "", "}}", "\"}", "\\\"}")
+  ).map(([index, text, tail]) => `{"type":"stream_chunk","index":${index},"completion":"${text}"${tail}`)
+  const anyEvent = fc.oneof(asWritten, nearMiss, event.map((value) => JSON.stringify(value)), fc.string())
+
+  it("reads a chunk off its text only as JSON.parse and the decoder would, leaving anything else to them", () => {
+    fc.assert(fc.property(anyEvent, (text) => {
+      const fast = plainStreamChunkFromData(text)
+      if (fast === undefined) return
+      expect(decodeCompletionEvent(JSON.parse(text))).toStrictEqual(Either.right(fast))
+    }), { numRuns: 5000 })
+  })
+
+  it("reads the chunks the API writes off their text", () => {
+    for (const text of ["", " word", "naïve 😀 \u2028 '", "x".repeat(40)]) {
+      const data = `{"type":"stream_chunk","index":12,"completion":${JSON.stringify(text)}}`
+      const made = new StreamChunk({ index: 12, completion: text, rawCompletion: undefined, completionTokens: undefined, logProbs: undefined })
+      const read = plainStreamChunkFromData(data)
+      expect(read).toStrictEqual(made)
+      expect(Equal.equals(read, made)).toBe(true)
+      expect(Object.keys(read!)).toEqual(Object.keys(made))
+    }
+    expect(plainStreamChunkFromData(`{"type":"stream_chunk","index":0,"completion":"a\\"b"}`)).toBeUndefined()
   })
 
   it("decodes a plain text chunk into a StreamChunk of index 0 by default", () => {

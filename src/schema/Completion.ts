@@ -207,13 +207,54 @@ const plainStreamChunk = (value: unknown): StreamChunk | undefined => {
   const index = wire.index
   if (index !== undefined && !(typeof index === "number" && Number.isSafeInteger(index))) return undefined
   if (!isAbsent(wire.raw_completion) || !isAbsent(wire.completion_tokens) || !isAbsent(wire.log_probs)) return undefined
-  return new StreamChunk({
-    index: index ?? 0,
-    completion: wire.completion,
-    rawCompletion: undefined,
-    completionTokens: undefined,
-    logProbs: undefined
-  })
+  return plainChunk(index ?? 0, wire.completion)
+}
+
+const chunkPrefix = "{\"type\":\"stream_chunk\",\"index\":"
+const completionKey = ",\"completion\":\""
+// what a JSON string holds only escaped, or ends at
+const needsJson = /["\\\u0000-\u001f]/
+
+/**
+ * A plain text chunk read straight off the event's data, as the API writes it
+ * (`{"type":"stream_chunk","index":0,"completion":"…"}`, nothing escaped in the text), without
+ * `JSON.parse`; `undefined` for any other text, which then goes through `JSON.parse` and
+ * {@link decodeCompletionEvent}. A property test keeps the two equal.
+ * @internal used by `Completions`
+ */
+export const plainStreamChunkFromData = (data: string): StreamChunk | undefined => {
+  // (`startsWith` costs several times more here)
+  if (data.lastIndexOf(chunkPrefix, 0) !== 0) return undefined
+  const digits = chunkPrefix.length
+  let i = digits
+  let index = 0
+  for (let c = data.charCodeAt(i); c >= 0x30 && c <= 0x39; c = data.charCodeAt(++i)) index = index * 10 + (c - 0x30)
+  // JSON has no leading zeros; up to 15 digits stay a safe integer
+  if (i === digits || i - digits > 15 || (i - digits > 1 && data.charCodeAt(digits) === 0x30)) return undefined
+  if (data.slice(i, i + completionKey.length) !== completionKey) return undefined
+  const start = i + completionKey.length
+  const end = data.length - 2
+  if (end < start || data.charCodeAt(end) !== 0x22 || data.charCodeAt(end + 1) !== 0x7d) return undefined
+  const completion = data.slice(start, end)
+  if (needsJson.test(completion)) return undefined
+  // a copy: a slice would keep the whole network read's text alive as long as the event
+  return plainChunk(index, completion.length < 13 ? completion : (" " + completion).slice(1))
+}
+
+/**
+ * `new StreamChunk` of a plain text chunk, for the fast paths: the same own fields in the same
+ * order on the same prototype, without the constructor's generic copy of its argument (a
+ * fifth of the cost of a stream event).
+ */
+const plainChunk = (index: number, completion: string): StreamChunk => {
+  const chunk = Object.create(StreamChunk.prototype)
+  chunk.index = index
+  chunk.completion = completion
+  chunk.rawCompletion = undefined
+  chunk.completionTokens = undefined
+  chunk.logProbs = undefined
+  chunk._tag = "StreamChunk"
+  return chunk
 }
 
 /**

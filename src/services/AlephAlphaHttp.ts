@@ -214,9 +214,14 @@ export interface AlephAlphaHttpService {
   ) => Effect.Effect<A, ApiError>
   /**
    * POST a request with `stream: true` and emit the JSON value of each SSE event (`[DONE]`
-   * ends it). Decoding the values is the caller's, so hot paths can stay lean.
+   * ends it). Decoding the values is the caller's, so hot paths can stay lean: `fromData` may
+   * read an event's data itself, in place of `JSON.parse`, returning `undefined` for data it
+   * does not recognise.
    */
-  readonly postStream: <Req, ReqI>(request: PostRequest<Req, ReqI>) => Stream.Stream<unknown, ApiError>
+  readonly postStream: <Req, ReqI>(
+    request: PostRequest<Req, ReqI>,
+    fromData?: ((data: string) => unknown) | undefined
+  ) => Stream.Stream<unknown, ApiError>
   /**
    * The error without the token: for the errors an endpoint makes of what the server sent (the
    * transport's own errors have it removed already). Returns the error itself when it holds none.
@@ -1169,7 +1174,7 @@ const make = (
           const request = buildPost(post, false)
           return Either.isLeft(request) ? Effect.fail(request.left) : decodeJson(request.right, schema)
         }),
-      postStream: (post) =>
+      postStream: (post, fromData) =>
         Stream.unwrapScoped(Effect.gen(function*() {
           const request = yield* buildPost(post, true)
           const call = yield* currentCall
@@ -1198,6 +1203,11 @@ const make = (
                   if (done) break
                   if (event.data === "[DONE]") {
                     done = true
+                    continue
+                  }
+                  const value = fromData?.(event.data)
+                  if (value !== undefined) {
+                    values.push(value)
                     continue
                   }
                   try {

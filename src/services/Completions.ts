@@ -13,7 +13,9 @@ import {
   CompletionRequest,
   CompletionResponse,
   type CompletionStreamEvent,
-  decodeCompletionEvent
+  decodeCompletionEvent,
+  plainStreamChunkFromData,
+  StreamChunk
 } from "../schema/Completion.js"
 import { formatParseError } from "../schema/internal/parseErrorText.js"
 import { AlephAlphaHttp } from "./AlephAlphaHttp.js"
@@ -60,10 +62,15 @@ export class Completions extends Context.Tag("aleph-alpha-client/Completions")<C
           (span) => http.post({ path: "complete", schema: CompletionRequest, request, model, span }, CompletionResponse)
         ),
       completeWithStreaming: (request, model) =>
-        http.postStream({ path: "complete", schema: CompletionRequest, request, model }).pipe(
+        // plain text chunks come read off the event's text already, the rest as JSON values
+        http.postStream({ path: "complete", schema: CompletionRequest, request, model }, plainStreamChunkFromData).pipe(
           // the events before a bad one are delivered, however the body was chunked
           mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<CompletionStreamEvent>) => {
             for (const value of values) {
+              if (value instanceof StreamChunk) {
+                events.push(value)
+                continue
+              }
               const event = decodeCompletionEvent(value)
               if (Either.isLeft(event)) return http.redact(decodeEventError(event.left))
               if (event.right !== undefined) events.push(event.right)
