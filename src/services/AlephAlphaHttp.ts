@@ -18,6 +18,7 @@ import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
@@ -58,6 +59,7 @@ import { describeThrown, validationErrorFromThrow } from "../schema/internal/thr
 import { encodeInput } from "../schema/internal/untypedInput.js"
 import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
+import { failWhenIdle } from "./internal/idleTimeout.js"
 import { makeRedactor, type Redactor } from "./internal/redaction.js"
 import { declaredLength, readText } from "./internal/responseBody.js"
 import { invalidModel } from "./internal/modelName.js"
@@ -1163,6 +1165,7 @@ const make = (
       })
 
     const sseOptions = { maxEventSize: resolved.maxEventSize }
+    const idleMillis = Duration.toMillis(resolved.streamIdleTimeout)
 
     const service: AlephAlphaHttpService = {
       options: resolved,
@@ -1179,21 +1182,28 @@ const make = (
           const request = yield* buildPost(post, true)
           const call = yield* currentCall
           const requestId = call.requestId
+          // The request's own scope, which the idle timer closes to abort it.
+          const requestScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
           // Retried only until the headers arrive: nothing has been delivered yet.
-          const response = yield* retrying(
+          const response = yield* Scope.extend(retrying(
             request,
             call,
             Effect.timeoutFail(send(request, call, scopedClient), {
               duration: call.timeout,
               onTimeout: () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
             })
-          ).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
+          ), requestScope).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
+          const clock = yield* Effect.clock
           const what = `An event of ${request.method} ${request.url}`
           const events = response.stream.pipe(
             Stream.mapError((error) =>
               transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
             ),
-            Stream.timeoutFail(idleTimeoutError, resolved.streamIdleTimeout),
+            // Under any other clock (`TestClock`) `Stream.timeoutFail`, so tests control the time.
+            (body) =>
+              clock === liveClock && idleMillis <= maxTimerMillis
+                ? failWhenIdle(body, idleMillis, () => Effect.runFork(Scope.close(requestScope, Exit.void)), idleTimeoutError)
+                : Stream.timeoutFail(body, idleTimeoutError, resolved.streamIdleTimeout),
             // framing, [DONE] and JSON in one pass per read; the values before a bad event are
             // delivered, however the body was chunked
             decodeSseWith(sseOptions, () => {
