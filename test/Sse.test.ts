@@ -172,6 +172,8 @@ describe("SseDecoder", () => {
           const data = serialise(withBom, specs)
           const whole = decodeAll([data])
           expect(decodeAll(split(data, how))).toEqual(whole)
+          // Node's Buffers (what undici reads) take another decoding path
+          expect(decodeAll(split(data, how).map((chunk) => Buffer.from(chunk)))).toEqual(whole)
           expect(whole).toEqual(expected(specs))
         }),
         { numRuns: 500 }
@@ -319,6 +321,11 @@ describe("SseDecoder", () => {
 
     it("replaces invalid UTF-8 instead of failing", () => {
       expect(decodeAll([new Uint8Array([0x64, 0x61, 0x74, 0x61, 0x3a, 0xff, 0x0a, 0x0a])])).toEqual([ev("\uFFFD")])
+      // the maximal-subpart rule of the Encoding standard, also for Node's Buffers
+      const bad = [0x64, 0x61, 0x74, 0x61, 0x3a, 0xf0, 0x9f, 0x98, 0x41, 0xed, 0xa0, 0x80, 0xc0, 0xaf, 0x0a, 0x0a]
+      const expected = [ev(new TextDecoder().decode(new Uint8Array(bad.slice(5, -2))))]
+      expect(decodeAll([new Uint8Array(bad)])).toEqual(expected)
+      expect(decodeAll([Buffer.from(bad)])).toEqual(expected)
     })
   })
 

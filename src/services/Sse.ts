@@ -25,6 +25,9 @@ const COLON = 0x3a
 const SPACE = 0x20
 const BOM = new Uint8Array([0xef, 0xbb, 0xbf])
 
+// Node's (and Bun's and Deno's) `Buffer`, when there is one: read off `globalThis`, not imported.
+const NodeBuffer = (globalThis as { readonly Buffer?: { isBuffer(value: unknown): boolean } }).Buffer
+
 const tooLarge = (maxEventSize: number): DecodeError =>
   new DecodeError({ message: `SSE event exceeds maxEventSize (${maxEventSize} bytes)` })
 
@@ -83,7 +86,7 @@ export class SseDecoder {
     }
     const length = chunk.length
     if (length === 0) return out
-    const text = this.utf8.decode(chunk, { stream: true })
+    const text = this.decode(chunk)
     // Every character is one byte of this chunk (each character takes at least one byte, and
     // nothing came from the previous chunk): positions in the text are positions in the bytes.
     const exact = !this.carried && text.length === length
@@ -146,6 +149,20 @@ export class SseDecoder {
       throw truncated()
     }
     return []
+  }
+
+  /** The text of `chunk`, with what the previous chunk left of a character. */
+  private decode(chunk: Uint8Array): string {
+    // Nothing carried in or out: the chunk decodes on its own. Node's `Buffer` decodes it several
+    // times faster than `TextDecoder`, and the same way unless it had to replace a bad sequence.
+    if (!this.carried && chunk[chunk.length - 1]! < 0x80) {
+      if (NodeBuffer?.isBuffer(chunk) === true) {
+        const text = (chunk as Uint8Array & { toString(encoding: "utf8"): string }).toString("utf8")
+        if (text.indexOf("\uFFFD") === -1) return text
+      }
+      return this.utf8.decode(chunk)
+    }
+    return this.utf8.decode(chunk, { stream: true })
   }
 
   /** `chunk` without the bytes of a leading BOM; held-back bytes that were no BOM after all put back. */
