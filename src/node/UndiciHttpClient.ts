@@ -12,10 +12,10 @@
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
-import type * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
@@ -29,6 +29,7 @@ import * as Stream from "effect/Stream"
 import type * as UndiciModule from "undici"
 import { ValidationError } from "../errors/AlephAlphaError.js"
 import { copyOptions } from "../schema/internal/untypedInput.js"
+import { type DirectRequest, DirectSend, type DirectSender } from "../services/internal/directSend.js"
 import { BoundedText, type BoundedTextReader } from "../services/internal/responseBody.js"
 import type { NetworkOptions } from "../services/NetworkOptions.js"
 import { type Network, resolveNetwork } from "./internal/network.js"
@@ -104,6 +105,9 @@ const dispatcher = (Undici: typeof UndiciModule, { connectionLimit, network }: C
   } as UndiciModule.EnvHttpProxyAgent.Options)
 }
 
+// timeouts are the transport's (requestTimeout, streamIdleTimeout)
+const noTimeouts = { headersTimeout: 60 * 60 * 1000, bodyTimeout: 0 } as const
+
 const build = (checked: Checked): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
   Effect.gen(function*() {
     // undici is costly to import: load it when the client is built
@@ -112,7 +116,7 @@ const build = (checked: Checked): Effect.Effect<HttpClient.HttpClient, never, Sc
       Effect.sync(() => dispatcher(Undici, checked)),
       (agent) => Effect.promise(() => agent.destroy())
     )
-    return HttpClient.make((request, url, signal) =>
+    const client = HttpClient.make((request, url, signal) =>
       Effect.flatMap(requestBody(request.body), (body) =>
         Effect.tryPromise({
           try: () =>
@@ -123,13 +127,30 @@ const build = (checked: Checked): Effect.Effect<HttpClient.HttpClient, never, Sc
               origin: url.origin,
               path: url.pathname + url.search + url.hash,
               body,
-              // timeouts are the transport's (requestTimeout, streamIdleTimeout)
-              headersTimeout: 60 * 60 * 1000,
-              bodyTimeout: 0
+              ...noTimeouts
             }),
           catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
         })).pipe(Effect.map((source) => new UndiciResponse(request, source)))
     )
+    // the transport's own send (see DirectSend); undici follows no redirect
+    const direct: DirectSender = (request) =>
+      agent.request({
+        signal: request.signal,
+        method: request.method,
+        headers: request.headers,
+        origin: request.origin,
+        path: request.path,
+        body: request.body ?? null,
+        ...noTimeouts
+      }).then((source) => new UndiciResponse(() => platformRequest(request), source))
+    return Object.defineProperty(client, DirectSend, { value: direct })
+  })
+
+/** The platform's form of a direct request, for the response's `request` (made only when read). */
+const platformRequest = (request: DirectRequest): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.make(request.method)(request.origin + request.path, {
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: HttpBody.text(request.body, request.headers["content-type"]) })
   })
 
 /**
@@ -226,7 +247,10 @@ const readBounded = (source: ResponseData, limit: number, truncate: boolean) =>
     })
     body.once("end", () => resolve(end()))
     body.once("error", reject)
-    body.once("close", () => reject(new Error("the body closed before its end")))
+    // after the end too: an error (with its stack trace) only when it did not end
+    body.once("close", () => {
+      if (!done) reject(new Error("the body closed before its end"))
+    })
   })
 
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse, BoundedTextReader {
@@ -235,13 +259,21 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   private textBody: Promise<string> | undefined
   private arrayBufferBody: Promise<ArrayBuffer> | undefined
   private formDataBody: Promise<FormData> | undefined
+  private requestOrMake: HttpClientRequest.HttpClientRequest | (() => HttpClientRequest.HttpClientRequest)
 
+  /** `request` may be given as a function, called once when it is first read. */
   constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
+    request: HttpClientRequest.HttpClientRequest | (() => HttpClientRequest.HttpClientRequest),
     private readonly source: ResponseData
   ) {
     super()
+    this.requestOrMake = request
     source.body.on("error", ignoreError)
+  }
+
+  get request(): HttpClientRequest.HttpClientRequest {
+    if (typeof this.requestOrMake === "function") this.requestOrMake = this.requestOrMake()
+    return this.requestOrMake
   }
 
   get status(): number {

@@ -61,6 +61,7 @@ import { userAgent } from "../Version.js"
 import { retrySchedule } from "./RetryPolicy.js"
 import { failWhenIdle } from "./internal/idleTimeout.js"
 import { makeRedactor, type Redactor } from "./internal/redaction.js"
+import { AttemptSignal, type DirectResponse, type DirectSender, directSenderOf } from "./internal/directSend.js"
 import { declaredLength, readText } from "./internal/responseBody.js"
 import { invalidModel } from "./internal/modelName.js"
 import { decodeSseWith, type SseEvent } from "./Sse.js"
@@ -234,8 +235,12 @@ export interface AlephAlphaHttpService {
 /** A request before its headers, which are added when it is sent (with the trace context of that moment). */
 interface Outgoing {
   readonly method: "GET" | "POST"
+  /** Relative to the base URL, with the query (`complete?nice=true`). */
+  readonly path: string
+  /** The base URL and the path, for messages and the platform's request. */
   readonly url: string
-  readonly body: HttpBody.HttpBody
+  /** JSON, for a POST. */
+  readonly body: string | undefined
   /** Where the trace context and the retry count come from and go; default: the current span. */
   readonly span?: Tracer.Span | undefined
 }
@@ -592,7 +597,8 @@ const describeCause = (cause: unknown): string => {
 }
 
 // Keep the platform error's inner cause only: the platform error holds the request, headers and all.
-const transportError = (what: string, error: HttpClientError.HttpClientError, redactor: Redactor): TransportError =>
+// (The direct send passes undici's error as `{ cause }`.)
+const transportError = (what: string, error: { readonly cause?: unknown }, redactor: Redactor): TransportError =>
   new TransportError({
     message: redactor.text(`${what}: ${describeCause(error.cause ?? error)}`),
     cause: redactor.cause(error.cause)
@@ -799,12 +805,22 @@ const make = (
     // The endpoint methods have spans of their own (Telemetry.ts); the platform's span per HTTP
     // request would halve the requests/s of a busy client, so it is off and the trace context
     // is propagated from our span below.
-    const httpClient = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
-    const withAuth = (headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> => ({
-      ...headers,
-      "user-agent": userAgent,
-      authorization: `Bearer ${Redacted.value(resolved.token)}`
-    })
+    const contextClient = yield* HttpClient.HttpClient
+    const httpClient = HttpClient.withTracerDisabledWhen(contextClient, () => true)
+    // our undici client: requests go to undici directly (see DirectSend), to the origin and
+    // under the path of the base URL, both computed once
+    const direct = directSenderOf(contextClient)
+    const base = new URL(resolved.host)
+    // Names in lower case, as the platform's `Headers` have them: one entry per header, so the
+    // direct send's plain object sends each once, and ours (and the trace context) replace a
+    // user's of the same name on both paths.
+    const withAuth = (headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+      const all: Record<string, string> = {}
+      for (const name of Object.keys(headers)) all[name.toLowerCase()] = headers[name]!
+      all["user-agent"] = userAgent
+      all.authorization = `Bearer ${Redacted.value(resolved.token)}`
+      return all
+    }
     // applied to every error made of what a server sent or a transport said
     const redactor = makeRedactor(Redacted.value(resolved.token))
 
@@ -880,7 +896,7 @@ const make = (
               log.lastEnd = end
               const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
               const status = failure !== undefined && "status" in failure ? failure.status : log.status
-              const path = request.url.slice(resolved.host.length)
+              const path = request.path
               const annotations: Record<string, unknown> = {
                 "aleph_alpha.method": request.method,
                 "aleph_alpha.path": path,
@@ -940,9 +956,13 @@ const make = (
         ? Effect.annotateCurrentSpan("aleph_alpha.retry_count", retries)
         : Effect.sync(() => span.attribute("aleph_alpha.retry_count", retries))
 
-    // Streams tie their request to a scope: closing it (end, failure, interruption at any
-    // point, even before the body is pulled) aborts the request and frees the connection.
+    // A request belongs to an owner: a scope (the attempt's of a plain call, the stream's), or
+    // on the direct send an `AttemptSignal`. Closing the scope or aborting the signal (failure,
+    // timeout, interruption at any point, even before the body is pulled) aborts the request
+    // and frees the connection.
     const scopedClient = HttpClient.withScope(httpClient)
+    const origin = base.origin
+    const directPath = base.pathname
 
     /**
      * The headers of a request sent now: with the W3C `traceparent` of the request's span (or
@@ -962,8 +982,8 @@ const make = (
     // API calls follow no redirect. The platform's fetch client follows them unless its
     // `RequestInit` (read from the context; other clients ignore it) says `redirect: "manual"`,
     // so each request's context carries one: the application's own, from the call's context or
-    // else the layer's, with that added. Built again only when the call's context changes, and
-    // provided with the attempt's scope where there is one, so a plain call pays nothing more.
+    // else the layer's, with that added. Built again only when the call's context changes.
+    // (undici follows none: the direct send needs nothing.)
     const layerRequestInit = Option.getOrUndefined(yield* Effect.serviceOption(FetchHttpClient.RequestInit))
     let lastContext: Context.Context<never> | undefined
     let lastWithManualRedirects: Context.Context<never> = Context.empty()
@@ -975,41 +995,59 @@ const make = (
       }
       return lastWithManualRedirects
     }
-    const followsNoRedirects = (context: Context.Context<never>) =>
-      Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit))?.redirect === "manual"
-    /** Runs `effect` in `scope`, following no redirects, with one change of context. */
-    const inScope = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>, scope: Scope.Scope): Effect.Effect<A, E> =>
-      Effect.withFiberRuntime<A, E>((fiber) =>
-        Effect.provide(effect, Context.add(withManualRedirects(fiber.currentContext), Scope.Scope, scope))
-      )
 
     /**
-     * Sends the request; a non-2xx answer becomes its error (its body read as text). The platform
-     * request is made here with all its headers at once: each later header change copies them all.
+     * The platform's exchange: the request is made here with all its headers at once (each later
+     * header change copies them all) and executed in `scope`, following no redirects, with one
+     * change of context.
      */
-    const send = <R>(
-      request: Outgoing,
-      call: Call,
-      client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
-    ) =>
-      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>((fiber) => {
-        const response = client.execute(
-          HttpClientRequest.make(request.method)(request.url, { headers: headersFor(request, call, fiber), body: request.body })
+    const execute = (request: Outgoing, call: Call, scope: Scope.Scope) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
+        Effect.provide(
+          scopedClient.execute(
+            HttpClientRequest.make(request.method)(request.url, {
+              headers: headersFor(request, call, fiber),
+              body: request.body === undefined ? HttpBody.empty : HttpBody.text(request.body, "application/json")
+            })
+          ),
+          Context.add(withManualRedirects(fiber.currentContext), Scope.Scope, scope)
         )
-        const context = fiber.currentContext
-        // the call's context with more, so what `R` asks for is in it
-        return followsNoRedirects(context)
-          ? response
-          : Effect.provide(response, withManualRedirects(context) as Context.Context<R>)
-      }).pipe(
+      ).pipe(
         Effect.catchAll((error) =>
           Effect.fail(
             error._tag === "RequestError" && error.reason === "InvalidUrl"
               ? invalidOption("host", `cannot build a URL for ${request.url}`)
               : transportError(`Connection failed for ${request.method} ${request.url}`, error, redactor)
           )
-        ),
-        Effect.flatMap((response) => {
+        )
+      )
+
+    /** The direct exchange over our undici client (`direct`): aborted through `signal`, and when interrupted. */
+    const executeDirect = (send: DirectSender, request: Outgoing, call: Call, signal: AttemptSignal) =>
+      Effect.withFiberRuntime<DirectResponse, TransportError>((fiber) => {
+        const headers = headersFor(request, call, fiber)
+        return Effect.async<DirectResponse, TransportError>((resume) => {
+          send({
+            method: request.method,
+            origin,
+            path: directPath + request.path,
+            headers: request.body === undefined ? headers : { ...headers, "content-type": "application/json" },
+            body: request.body,
+            signal
+          }).then(
+            (response) => resume(Effect.succeed(response)),
+            (cause: unknown) =>
+              resume(Effect.fail(transportError(`Connection failed for ${request.method} ${request.url}`, { cause }, redactor)))
+          )
+          return Effect.sync(() => signal.abort())
+        })
+      })
+
+    /** Sends the request, over our undici client when `owner` is a signal; a non-2xx answer becomes its error (its body read as text). */
+    const send = (request: Outgoing, call: Call, owner: Scope.Scope | AttemptSignal) =>
+      Effect.flatMap(
+        owner instanceof AttemptSignal ? executeDirect(direct!, request, call, owner) : execute(request, call, owner),
+        (response): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpStatusError | TransportError> => {
           if (call.log !== undefined) call.log.status = response.status
           return response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
@@ -1018,7 +1056,7 @@ const make = (
                 Effect.fail(
                   errorFromStatus(response.status, text ?? "", response.headers, now, redactor.text, call.requestId)
                 )))
-        })
+        }
       )
 
     /** Reads at most `limit` bytes of the body (see `readText`). */
@@ -1052,42 +1090,53 @@ const make = (
       })
 
     /**
-     * One attempt of a plain call: the whole body within `requestTimeout`. The request belongs
-     * to a scope that a failure closes, which aborts it: an answer past `maxResponseSize` is not
-     * read on. Under the live clock a timer closes the scope too, through the signal the
-     * HttpClient gives every request (all the platform's clients honour it), which costs next to
-     * nothing; `Effect.timeoutFail` forks two fibers per call, which cost a busy client a third of
-     * its requests/s. Under any other clock (`TestClock`) the attempt runs in
-     * `Effect.timeoutFail`, so tests control the time.
+     * One attempt of a plain call: the whole body within `requestTimeout`. The request's owner
+     * (a new scope, or on the direct send a new signal) is closed by a failure, which aborts the
+     * request: an answer past `maxResponseSize` is not read on. Under the live clock a timer
+     * closes it too, which costs next to nothing (over the platform, through the signal the
+     * HttpClient gives every request, which all the platform's clients honour);
+     * `Effect.timeoutFail` forks two fibers per call, which cost a busy client a third of its
+     * requests/s. Under any other clock (`TestClock`) the attempt runs in `Effect.timeoutFail`,
+     * so tests control the time.
      */
     const fetchText = (request: Outgoing, call: Call) => {
       const onTimeout = () => requestTimeoutError(call, `no complete answer to ${request.method} ${request.url}`)
-      return retrying(request, call, Effect.clockWith((clock) =>
-        Effect.flatMap(Scope.make(), (scope) => {
-          const attempt = inScope(Effect.flatMap(send(request, call, scopedClient), (response) => readAnswer(request, response)), scope)
-          const closeOnFailure = (exit: Exit.Exit<unknown, unknown>) =>
-            Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
-          if (clock !== liveClock || !(call.timeoutMillis <= maxTimerMillis)) {
-            return Effect.onExit(
-              Effect.timeoutFail(attempt, { duration: call.timeout, onTimeout }),
-              closeOnFailure
-            )
-          }
-          let timedOut = false
-          const timer = setTimeout(() => {
-            timedOut = true
-            // the scope's finalizer aborts the request, which fails the attempt where it waits
-            Effect.runFork(Scope.close(scope, Exit.void))
-          }, call.timeoutMillis)
-          return attempt.pipe(
-            Effect.onExit((exit) => {
-              clearTimeout(timer)
-              return closeOnFailure(exit)
-            }),
-            Effect.mapError((error) => timedOut ? onTimeout() : error)
-          )
-        })
-      ))
+      const attemptOf = (
+        clock: Clock.Clock,
+        owner: Scope.Scope | AttemptSignal,
+        close: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>
+      ) => {
+        const attempt = Effect.flatMap(send(request, call, owner), (response) => readAnswer(request, response))
+        const closeOnFailure = (exit: Exit.Exit<unknown, unknown>) => Exit.isSuccess(exit) ? Effect.void : close(exit)
+        if (clock !== liveClock || !(call.timeoutMillis <= maxTimerMillis)) {
+          return Effect.onExit(Effect.timeoutFail(attempt, { duration: call.timeout, onTimeout }), closeOnFailure)
+        }
+        let timedOut = false
+        const timer = setTimeout(() => {
+          timedOut = true
+          // aborting fails the attempt where it waits
+          Effect.runFork(close(Exit.void))
+        }, call.timeoutMillis)
+        return attempt.pipe(
+          Effect.onExit((exit) => {
+            clearTimeout(timer)
+            return closeOnFailure(exit)
+          }),
+          Effect.mapError((error) => timedOut ? onTimeout() : error)
+        )
+      }
+      return retrying(
+        request,
+        call,
+        Effect.clockWith((clock) =>
+          direct === undefined
+            ? Effect.flatMap(Scope.make(), (scope) => attemptOf(clock, scope, (exit) => Scope.close(scope, exit)))
+            : Effect.suspend(() => {
+              const signal = new AttemptSignal()
+              return attemptOf(clock, signal, () => Effect.sync(() => signal.abort()))
+            })
+        )
+      )
     }
 
     const decodeJson = <A, I>(request: Outgoing, schema: Schema.Schema<A, I>) => {
@@ -1113,7 +1162,7 @@ const make = (
       }))
     }
 
-    const get = (path: string): Outgoing => ({ method: "GET", url: url(path), body: HttpBody.empty })
+    const get = (path: string): Outgoing => ({ method: "GET", path, url: url(path), body: undefined })
 
     /**
      * Checks the model and encodes the request (nothing is sent if either is invalid, whatever
@@ -1149,12 +1198,8 @@ const make = (
           })
         )
       }
-      return Either.right({
-        method: "POST",
-        url: url(post.path) + (resolved.nice ? "?nice=true" : ""),
-        body: HttpBody.text(json, "application/json"),
-        span: post.span
-      })
+      const path = resolved.nice ? `${post.path}?nice=true` : post.path
+      return Either.right({ method: "POST", path, url: url(path), body: json, span: post.span })
     }
 
     const idleTimeoutError = () =>
@@ -1184,15 +1229,23 @@ const make = (
           const requestId = call.requestId
           // The request's own scope, which the idle timer closes to abort it.
           const requestScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-          // Retried only until the headers arrive: nothing has been delivered yet.
-          const response = yield* Scope.extend(retrying(
+          // Retried only until the headers arrive: nothing has been delivered yet. Each attempt's
+          // request belongs to the request's scope (on the direct send, through its signal).
+          const onTimeout = () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
+          const response = yield* retrying(
             request,
             call,
-            Effect.timeoutFail(send(request, call, scopedClient), {
-              duration: call.timeout,
-              onTimeout: () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
+            Effect.suspend(() => {
+              if (direct === undefined) {
+                return Effect.timeoutFail(send(request, call, requestScope), { duration: call.timeout, onTimeout })
+              }
+              const signal = new AttemptSignal()
+              return Effect.zipRight(
+                Scope.addFinalizer(requestScope, Effect.sync(() => signal.abort())),
+                Effect.timeoutFail(send(request, call, signal), { duration: call.timeout, onTimeout })
+              )
             })
-          ), requestScope).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
+          ).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
           const clock = yield* Effect.clock
           const what = `An event of ${request.method} ${request.url}`
           const events = response.stream.pipe(
