@@ -1022,6 +1022,14 @@ const make = (
         )
       )
 
+    /** The headers with the body's content type, or without any when there is no body, as the platform's request has them. */
+    const bodyHeaders = (headers: Readonly<Record<string, string>>, body: string | undefined) => {
+      if (body !== undefined) return { ...headers, "content-type": "application/json" }
+      if (!("content-type" in headers)) return headers
+      const { "content-type": _, ...rest } = headers
+      return rest
+    }
+
     /** The direct exchange over our undici client (`direct`): aborted through `signal`, and when interrupted. */
     const executeDirect = (send: DirectSender, request: Outgoing, call: Call, signal: AttemptSignal) =>
       Effect.withFiberRuntime<DirectResponse, TransportError>((fiber) => {
@@ -1031,7 +1039,7 @@ const make = (
             method: request.method,
             origin,
             path: directPath + request.path,
-            headers: request.body === undefined ? headers : { ...headers, "content-type": "application/json" },
+            headers: bodyHeaders(headers, request.body),
             body: request.body,
             signal
           }).then(
