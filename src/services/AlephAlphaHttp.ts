@@ -88,8 +88,9 @@ export interface AlephAlphaHttpOptions {
   /**
    * The limit of one attempt: until the whole body for plain calls, until the headers for
    * streams. For plain calls under the live clock it is enforced through the abort signal the
-   * `HttpClient` hands each request, which all of `@effect/platform`'s clients honour (a custom
-   * client must too). Default: 305 seconds.
+   * `HttpClient` hands each request (over `UndiciHttpClient`'s own client, the signal given to
+   * undici), which all of `@effect/platform`'s clients honour (a custom client must too).
+   * Default: 305 seconds.
    */
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** The longest a stream may stay quiet between two reads. Default: 120 seconds. */
