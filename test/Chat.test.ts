@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Schema, Stream } from "effect"
+import { Arbitrary, Chunk, Effect, Either, Schema, Stream, Struct } from "effect"
 import fc from "fast-check"
 import { deflateSync } from "node:zlib"
 import {
@@ -18,10 +18,12 @@ import {
 import {
   ChatEventAssembler,
   ChatResponseDecoder,
+  encodePlainChatRequest,
   ChatResponseFromWire,
   decodeChatChunk,
   decodeChatChunkWithSchema
 } from "../src/schema/Chat.js"
+import { encodeInput } from "../src/schema/internal/untypedInput.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
 
 const model = "llama-3.1-8b-instruct"
@@ -503,5 +505,100 @@ describe("the chat chunk decoder", () => {
     fc.assert(fc.property(fc.oneof(chunk, fc.anything()), (value) => {
       expect(events(decodeChatChunk(value))).toStrictEqual(events(decodeChatChunkWithSchema(value)))
     }), { numRuns: 2000 })
+  })
+})
+
+describe("a plain ChatRequest's encoding, checked by hand", () => {
+  const viaSchema = Schema.encodeEither(ChatRequest)
+  const scalars = Struct.pick(
+    ChatRequest.fields,
+    "model",
+    "maximumTokens",
+    "temperature",
+    "topP",
+    "topK",
+    "frequencyPenalty",
+    "presencePenalty",
+    "stop",
+    "logprobs",
+    "topLogprobs",
+    "n"
+  )
+  const role = fc.constantFrom("system" as const, "user" as const, "assistant" as const, "tool" as const)
+  const textMessage = fc.record({ role, content: fc.string() }).map((props) => new Message(props))
+  const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+  // `Image` has no arbitrary of its own: image messages are built here
+  const imageMessage = fc.record({ role, content: fc.constant([new Image({ base64: gif }), "and this"]) })
+    .map((props) => new Message(props))
+  // text messages and scalar options: what the hand-checked path takes
+  const plain = fc.record({
+    options: Arbitrary.make(Schema.Struct(scalars)),
+    messages: fc.array(textMessage, { minLength: 1, maxLength: 3 })
+  }).map(({ messages, options }) => new ChatRequest({ ...options, messages }))
+  // values just past each option's bounds, and an array with a hole
+  const edges = [-3, -2.5, -2, -0.5, -0, 0.5, 1, 1.5, 2, 2.5, 3, 20, 20.5, 21, 2 ** 53, NaN, Infinity]
+  const loose = fc.oneof(
+    fc.anything(),
+    { arbitrary: fc.constantFrom(undefined, null, true, "", ...edges), weight: 6 },
+    fc.double(),
+    fc.integer(),
+    fc.string(),
+    fc.constant(Object.assign(new Array<string>(2), { 0: "a" }))
+  )
+  // instances changed after they were checked, as untyped code can
+  const changed = fc.oneof(
+    fc.tuple(plain, fc.constantFrom(...Object.keys(scalars)), loose).map(([request, key, value]) =>
+      Object.assign(request, { [key]: value })
+    ),
+    fc.tuple(plain, fc.constantFrom(...Object.keys(ChatRequest.fields)), loose).map(([request, key, value]) =>
+      Object.assign(request, { [key]: value })
+    ),
+    fc.tuple(plain, fc.constantFrom("role", "content", "toolCalls", "toolCallId"), loose).map(([request, key, value]) => {
+      Object.assign(request.messages[0]!, { [key]: value })
+      return request
+    }),
+    fc.tuple(plain, loose).map(([request, value]) => Object.assign(request, { messages: [value, ...request.messages] }))
+  )
+  // every other field, image messages: what goes through the schema
+  const any = fc.record({
+    rest: Arbitrary.make(Schema.Struct(Struct.omit(ChatRequest.fields, "messages"))),
+    messages: fc.array(fc.oneof(textMessage, imageMessage), { minLength: 1, maxLength: 3 })
+  }).map(({ messages, rest }) => new ChatRequest({ ...rest, messages }))
+  const requests = fc.oneof(plain, changed, any)
+
+  it("takes plain requests", () => {
+    fc.assert(fc.property(plain, (request) => {
+      expect(encodePlainChatRequest(request)).toBeDefined()
+    }), { numRuns: 300 })
+  })
+
+  it("gives exactly what the schema gives, key order included, and leaves to it whatever it cannot take", () => {
+    fc.assert(fc.property(requests, (request) => {
+      const expected = viaSchema(request)
+      const lean = encodePlainChatRequest(request)
+      if (lean !== undefined) {
+        expect(Either.isRight(expected)).toBe(true)
+        expect(JSON.stringify(lean)).toBe(JSON.stringify(Either.getOrThrow(expected)))
+      }
+      // what the transport encodes with: the same outcome either way
+      const actual = encodeInput(ChatRequest, request, () => "ChatRequest")
+      expect(actual._tag).toBe(expected._tag)
+      if (Either.isRight(actual)) expect(JSON.stringify(actual.right)).toBe(JSON.stringify(Either.getOrThrow(expected)))
+    }), { numRuns: 2_000 })
+  })
+
+  it("agrees with the schema on every option set to each value at and past its bounds", () => {
+    const values = [undefined, null, true, "", "x", ["a"], Object.assign(new Array<string>(2), { 0: "a" }), ...edges]
+    for (const key of [...Object.keys(scalars), "messages"]) {
+      for (const value of values) {
+        const request = Object.assign(new ChatRequest({ messages: [new Message({ role: "user", content: "hi" })] }), {
+          [key]: value
+        })
+        const expected = viaSchema(request)
+        const lean = encodePlainChatRequest(request)
+        expect(lean === undefined || Either.isRight(expected), `${key}: ${String(value)}`).toBe(true)
+        if (lean !== undefined) expect(JSON.stringify(lean)).toBe(JSON.stringify(Either.getOrThrow(expected)))
+      }
+    }
   })
 })
