@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Chunk, Effect, Either, Schema, Stream, Struct } from "effect"
+import { Arbitrary, Chunk, Effect, Either, Equal, Schema, Stream, Struct } from "effect"
 import fc from "fast-check"
 import { deflateSync } from "node:zlib"
 import {
@@ -20,8 +20,10 @@ import {
   ChatResponseDecoder,
   encodePlainChatRequest,
   ChatResponseFromWire,
+  ChatStreamChunk,
   decodeChatChunk,
-  decodeChatChunkWithSchema
+  decodeChatChunkWithSchema,
+  plainChatChunkFromData
 } from "../src/schema/Chat.js"
 import { encodeInput } from "../src/schema/internal/untypedInput.js"
 import { AlephAlphaTest, FakeServer, Fault } from "../src/testing/index.js"
@@ -505,6 +507,83 @@ describe("the chat chunk decoder", () => {
     fc.assert(fc.property(fc.oneof(chunk, fc.anything()), (value) => {
       expect(events(decodeChatChunk(value))).toStrictEqual(events(decodeChatChunkWithSchema(value)))
     }), { numRuns: 2000 })
+  })
+
+  // texts as the API writes them, the same with their strings unescaped, with the template's
+  // parts changed, and any other chunk or text
+  const awkward = fc.stringOf(
+    fc.oneof(
+      fc.constantFrom("a", " ", "\"", "\\", "\n", "\u0000", "\u001f", "\u007f", "\u2028", "é", "😀", "\ud800", "}", ",", ":"),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 1 })
+    ),
+    { maxLength: 12 }
+  )
+  const text = fc.oneof({ arbitrary: fc.string({ maxLength: 12 }), weight: 3 }, { arbitrary: awkward, weight: 1 })
+  const integer = fc.oneof(fc.nat(), fc.constant(2 ** 53), fc.integer(), fc.double())
+  const asWritten = fc.record({
+    id: text,
+    index: integer,
+    content: text,
+    created: integer,
+    model: text,
+    fingerprint: fc.oneof(fc.constant(null), text)
+  }).map(({ content, created, fingerprint, id, index, model }) =>
+    JSON.stringify({
+      id,
+      choices: [{ finish_reason: null, index, delta: { content }, logprobs: null }],
+      created,
+      model,
+      system_fingerprint: fingerprint,
+      object: "chat.completion.chunk",
+      usage: null
+    })
+  )
+  const unescaped = fc.tuple(
+    awkward,
+    fc.oneof(fc.nat().map(String), fc.constantFrom("", "01", "00", "-1", "1e2", "1.5", "9007199254740993", "1234567890123456")),
+    awkward,
+    fc.oneof(fc.nat().map(String), fc.constantFrom("", "01", "-1", "1.5", "1234567890123456")),
+    fc.oneof(fc.constant("null"), awkward.map((text) => `"${text}"`)),
+    fc.constantFrom("}", "} ", ",\"x\":1}", "", "}}", "\"}")
+  ).map(([id, index, content, created, fingerprint, tail]) =>
+    `{"id":"${id}","choices":[{"finish_reason":null,"index":${index},"delta":{"content":"${content}"},"logprobs":null}],` +
+    `"created":${created},"model":"m","system_fingerprint":${fingerprint},"object":"chat.completion.chunk","usage":null${tail}`
+  )
+  const anyText = fc.oneof({ arbitrary: asWritten, weight: 4 }, { arbitrary: unescaped, weight: 2 }, chunk.map((value) => JSON.stringify(value)), fc.string())
+
+  it("reads a content delta off its text only as JSON.parse, the decoder and the assembler would, leaving anything else to them", () => {
+    let read = 0
+    fc.assert(fc.property(anyText, (text) => {
+      const fast = plainChatChunkFromData(text)
+      if (fast === undefined) return
+      read++
+      expect([fast]).toStrictEqual(events(decodeChatChunk(JSON.parse(text))))
+    }), { numRuns: 5000 })
+    // the property held for texts it read, not only for texts it left alone
+    expect(read).toBeGreaterThan(100)
+  })
+
+  it("reads the content deltas the API writes off their text", () => {
+    for (const content of [" word", "naïve 😀 \u2028 '", "x".repeat(40)]) {
+      const text = JSON.stringify({
+        id: "76f82911-1a9f-46c5-b1a0-0d5490bc4972",
+        choices: [{ finish_reason: null, index: 3, delta: { content }, logprobs: null }],
+        created: 1754484240,
+        model,
+        system_fingerprint: null,
+        object: "chat.completion.chunk",
+        usage: null
+      })
+      const made = new ChatStreamChunk({ index: 3, content, role: undefined, logprobs: undefined })
+      const read = plainChatChunkFromData(text)
+      expect(read).toStrictEqual(made)
+      expect(Equal.equals(read, made)).toBe(true)
+      expect(Object.keys(read!)).toEqual(Object.keys(made))
+    }
+    // the role's first delta, escapes and the finish go through JSON.parse
+    expect(plainChatChunkFromData(
+      `{"id":"x","choices":[{"finish_reason":null,"index":0,"delta":{"content":"a\\"b"},"logprobs":null}],"created":1,"model":"m","system_fingerprint":null,"object":"chat.completion.chunk","usage":null}`
+    )).toBeUndefined()
   })
 })
 

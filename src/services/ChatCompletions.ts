@@ -24,7 +24,9 @@ import {
   ChatResponse,
   ChatResponseDecoder,
   type ChatStreamEvent,
-  decodeChatChunk
+  ChatStreamChunk,
+  decodeChatChunk,
+  plainChatChunkFromData
 } from "../schema/Chat.js"
 import type {
   ChatTool,
@@ -142,10 +144,16 @@ export class ChatCompletions extends Context.Tag("aleph-alpha-client/ChatComplet
       Stream.unwrap(Effect.map(modelOf(request, model), (model) =>
         Stream.suspend(() => {
           const assembler = new ChatEventAssembler()
-          return http.postStream({ path: "chat/completions", schema: ChatRequest, request, model }).pipe(
+          // content deltas come read off the event's text already, the rest as JSON values
+          return http.postStream({ path: "chat/completions", schema: ChatRequest, request, model }, plainChatChunkFromData).pipe(
             // the events before a bad chunk are delivered, however the body was chunked
             mapChunksOrFail((values: Chunk.Chunk<unknown>, events: Array<ChatStreamEvent>) => {
               for (const value of values) {
+                // what the assembler makes of a content delta (no tool call, no finish)
+                if (value instanceof ChatStreamChunk) {
+                  events.push(value)
+                  continue
+                }
                 const chunk = decodeChatChunk(value)
                 if (Either.isLeft(chunk)) return http.redact(decodeChunkError(chunk.left))
                 assembler.push(chunk.right, events)
