@@ -841,9 +841,10 @@ const plainChatChunkText = new RegExp(
 
 /**
  * A content delta read straight off the event's data, as the API writes it (see
- * `plainChatChunkText`), without `JSON.parse` (0.12 µs against 1.15 µs, a third of a chat
- * stream's cost per event), `decodeChatChunk` and the assembler; `undefined` for any other
- * text, which then goes through them. A property test keeps the two equal.
+ * `plainChatChunkText`), without `JSON.parse`, `decodeChatChunk` and the assembler (0.12 µs
+ * against 1.15 µs for `JSON.parse` alone; with the decoding and garbage it skips, half of a chat
+ * stream's CPU per event); `undefined` for any other text, which then goes through them. A
+ * property test keeps the two equal.
  * @internal used by `ChatCompletions`
  */
 export const plainChatChunkFromData = (data: string): ChatStreamChunk | undefined => {
@@ -855,7 +856,7 @@ export const plainChatChunkFromData = (data: string): ChatStreamChunk | undefine
 }
 
 /**
- * \`new ChatStreamChunk\` of a content delta: the same own fields in the same order on the same
+ * `new ChatStreamChunk` of a content delta: the same own fields in the same order on the same
  * prototype, without the constructor's generic copy of its argument.
  */
 const plainChatChunk = (index: number, content: string): ChatStreamChunk => {
