@@ -11,6 +11,7 @@
  * client is built, so importing this module stays cheap.
  */
 import * as Cookies from "@effect/platform/Cookies"
+import * as NodeBuffer from "node:buffer"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -200,6 +201,9 @@ const requestBody = (body: HttpBody.HttpBody): Effect.Effect<RequestBody> => {
   }
 }
 
+// Node has it from 18.15; other runtimes' `node:buffer` may not: then every body is decoded as UTF-8
+const isAscii: (bytes: Buffer) => boolean = typeof NodeBuffer.isAscii === "function" ? NodeBuffer.isAscii : () => false
+
 // an error on a body nobody reads must not become an unhandled 'error' event
 const ignoreError = () => {}
 
@@ -230,6 +234,10 @@ const readBounded = (source: ResponseData, limit: number, truncate: boolean) =>
       done = true
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
       chunks.length = 0
+      // ASCII (every embedding answer: JSON of numbers) decodes the same as Latin-1, and Node keeps
+      // a large Latin-1 string outside the JS heap, as external memory a minor GC can free; a large
+      // UTF-8 string waits in the old heap for a full GC, so batches of large answers piled them up
+      if (isAscii(bytes)) return bytes.toString("latin1")
       // without a BOM, as TextDecoder and undici's `text()` do
       const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
       return bytes.toString("utf8", start)
