@@ -1,6 +1,6 @@
 // One batch-embedding run in a fresh process, so its peak RSS is its own: 10,000 prompts in
 // batches of 100, 8 requests at a time, through `Client.batchSemanticEmbed` or a raw undici loop
-// doing the same batching. Prints `{ wallMs, maxRssMiB, baseRssMiB, embeddings }` as JSON.
+// doing the same batching. Prints `{ wallMs, cpuMs, maxRssMiB, baseRssMiB, embeddings }` as JSON.
 import * as Undici from "undici"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { BatchSemanticEmbeddingRequest, Client, Prompt } from "../src/index.js"
@@ -22,18 +22,22 @@ const viaClient = async () => {
     representation: "symmetric"
   })
   const start = performance.now()
+  const cpuStart = process.cpuUsage()
   const response = await runtime.runPromise(
     client.batchSemanticEmbed(request, "luminous-base", { batchSize, concurrency })
   )
   const wallMs = performance.now() - start
+  const cpu = process.cpuUsage(cpuStart)
+  const cpuMs = (cpu.user + cpu.system) / 1000
   await runtime.dispose()
-  return { wallMs, embeddings: response.embeddings.length, check: response.embeddings[total - 1]!.length }
+  return { wallMs, cpuMs, embeddings: response.embeddings.length, check: response.embeddings[total - 1]!.length }
 }
 
 const viaRaw = async () => {
   const agent = new Undici.Agent({ connections: 100 })
   const embeddings: Array<ReadonlyArray<number>> = new Array(total)
   const start = performance.now()
+  const cpuStart = process.cpuUsage()
   let next = 0
   const worker = async () => {
     while (next < total) {
@@ -53,8 +57,10 @@ const viaRaw = async () => {
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   const wallMs = performance.now() - start
+  const cpu = process.cpuUsage(cpuStart)
+  const cpuMs = (cpu.user + cpu.system) / 1000
   await agent.close()
-  return { wallMs, embeddings: embeddings.length, check: embeddings[total - 1]!.length }
+  return { wallMs, cpuMs, embeddings: embeddings.length, check: embeddings[total - 1]!.length }
 }
 
 // the resident set before the run: the code loaded (the client's modules, or undici alone) and the texts

@@ -100,6 +100,8 @@ const warm = async (candidates: ReadonlyArray<Candidate>, run: (candidate: Candi
 
 interface EmbedRun {
   readonly wallMs: number
+  /** CPU time of the client's process over the same window. */
+  readonly cpuMs: number
   readonly maxRssMiB: number
   readonly baseRssMiB: number
   readonly embeddings: number
@@ -163,6 +165,7 @@ const main = async () => {
   pin(server.pid, 1)
   const embed = { client: [] as Array<EmbedRun>, raw: [] as Array<EmbedRun> }
   const wallRatios: Array<number> = []
+  const cpuRatios: Array<number> = []
   const rssRatios: Array<number> = []
   const aboveBaseRatios: Array<number> = []
   // a run's wall time swings by a quarter between fresh processes here: more rounds than the rest
@@ -178,12 +181,13 @@ const main = async () => {
     embed.client.push(a)
     embed.raw.push(b)
     wallRatios.push(a.wallMs / b.wallMs)
+    cpuRatios.push(a.cpuMs / b.cpuMs)
     rssRatios.push(a.maxRssMiB / b.maxRssMiB)
     aboveBaseRatios.push((a.maxRssMiB - a.baseRssMiB) / (b.maxRssMiB - b.baseRssMiB))
   }
   if (embedRounds > 0) {
     console.log(
-      `batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw (${
+      `batch embedding: wall ${fmt(median(wallRatios), 2)}× raw, CPU ${fmt(median(cpuRatios), 2)}× raw, peak RSS ${fmt(median(rssRatios), 2)}× raw (${
         fmt(median(aboveBaseRatios), 2)
       }× above the code loaded)`
     )
@@ -250,6 +254,7 @@ const main = async () => {
     `| batch embedding (10,000 prompts, batches of 100, 8 at a time, 5 ms latency, 5120 floats; ${embedRounds} fresh processes each, alternating) | Client | raw undici loop | ratio |`,
     `|---|---|---|---|`,
     `| wall time, ms | ${fmt(median(embed.client.map((r) => r.wallMs)))} | ${fmt(median(embed.raw.map((r) => r.wallMs)))} | ${fmt(median(wallRatios), 2)} |`,
+    `| CPU time of the process over that window, ms | ${fmt(median(embed.client.map((r) => r.cpuMs)))} | ${fmt(median(embed.raw.map((r) => r.cpuMs)))} | ${fmt(median(cpuRatios), 2)} |`,
     `| peak RSS, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB)))} | ${fmt(median(rssRatios), 2)} |`,
     `| RSS before the run (code loaded), MiB | ${fmt(median(embed.client.map((r) => r.baseRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.baseRssMiB)))} | |`,
     `| peak RSS above that, MiB | ${fmt(median(embed.client.map((r) => r.maxRssMiB - r.baseRssMiB)))} | ${fmt(median(embed.raw.map((r) => r.maxRssMiB - r.baseRssMiB)))} | ${fmt(median(aboveBaseRatios), 2)} |`,
