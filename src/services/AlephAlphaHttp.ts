@@ -1221,6 +1221,67 @@ const make = (
     const sseOptions = { maxEventSize: resolved.maxEventSize }
     const idleMillis = Duration.toMillis(resolved.streamIdleTimeout)
 
+    /** The values of a streamed answer: retried until its headers, then framed, parsed and timed per read. */
+    const streamOf = (request: Outgoing, call: Call, fromData: ((data: string) => unknown) | undefined) =>
+      Stream.unwrapScoped(Effect.gen(function*() {
+        // The request's own scope, which the idle timer closes to abort it.
+        const requestScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+        // Retried only until the headers arrive: nothing has been delivered yet. Each attempt's
+        // request belongs to the request's scope (on the direct send, through its signal).
+        const onTimeout = () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
+        const response = yield* retrying(
+          request,
+          call,
+          Effect.suspend(() => {
+            if (direct === undefined) {
+              return Effect.timeoutFail(send(request, call, requestScope), { duration: call.timeout, onTimeout })
+            }
+            const signal = new AttemptSignal()
+            return Effect.zipRight(
+              Scope.addFinalizer(requestScope, Effect.sync(() => signal.abort())),
+              Effect.timeoutFail(send(request, call, signal), { duration: call.timeout, onTimeout })
+            )
+          })
+        )
+        const clock = yield* Effect.clock
+        const what = `An event of ${request.method} ${request.url}`
+        return response.stream.pipe(
+          Stream.mapError((error) =>
+            transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
+          ),
+          // Under any other clock (`TestClock`) `Stream.timeoutFail`, so tests control the time.
+          (body) =>
+            clock === liveClock && idleMillis <= maxTimerMillis
+              ? failWhenIdle(body, idleMillis, () => Effect.runFork(Scope.close(requestScope, Exit.void)), idleTimeoutError)
+              : Stream.timeoutFail(body, idleTimeoutError, resolved.streamIdleTimeout),
+          // framing, [DONE] and JSON in one pass per read; the values before a bad event are
+          // delivered, however the body was chunked
+          decodeSseWith(sseOptions, () => {
+            let done = false
+            return (events: ReadonlyArray<SseEvent>, values: Array<unknown>) => {
+              for (const event of events) {
+                if (done) break
+                if (event.data === "[DONE]") {
+                  done = true
+                  continue
+                }
+                const value = fromData?.(event.data)
+                if (value !== undefined) {
+                  values.push(value)
+                  continue
+                }
+                try {
+                  values.push(JSON.parse(event.data))
+                } catch (cause) {
+                  return notJsonError(what, cause, redactor)
+                }
+              }
+              return undefined
+            }
+          })
+        )
+      }))
+
     const service: AlephAlphaHttpService = {
       options: resolved,
       redact: redactor.error,
@@ -1232,66 +1293,10 @@ const make = (
           return Either.isLeft(request) ? Effect.fail(request.left) : decodeJson(request.right, schema)
         }),
       postStream: (post, fromData) =>
-        Stream.unwrapScoped(Effect.gen(function*() {
-          const request = yield* buildPost(post, true)
-          const call = yield* currentCall
+        // built when the stream runs; every error after that carries the call's request id
+        Stream.unwrap(Effect.map(Effect.zip(Effect.suspend(() => buildPost(post, true)), currentCall), ([request, call]) => {
           const requestId = call.requestId
-          // The request's own scope, which the idle timer closes to abort it.
-          const requestScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-          // Retried only until the headers arrive: nothing has been delivered yet. Each attempt's
-          // request belongs to the request's scope (on the direct send, through its signal).
-          const onTimeout = () => requestTimeoutError(call, `no response headers for ${request.method} ${request.url}`)
-          const response = yield* retrying(
-            request,
-            call,
-            Effect.suspend(() => {
-              if (direct === undefined) {
-                return Effect.timeoutFail(send(request, call, requestScope), { duration: call.timeout, onTimeout })
-              }
-              const signal = new AttemptSignal()
-              return Effect.zipRight(
-                Scope.addFinalizer(requestScope, Effect.sync(() => signal.abort())),
-                Effect.timeoutFail(send(request, call, signal), { duration: call.timeout, onTimeout })
-              )
-            })
-          ).pipe((effect) => requestId === undefined ? effect : Effect.mapError(effect, (error) => withRequestId(error, requestId)))
-          const clock = yield* Effect.clock
-          const what = `An event of ${request.method} ${request.url}`
-          const events = response.stream.pipe(
-            Stream.mapError((error) =>
-              transportError(`Connection lost while streaming ${request.method} ${request.url}`, error, redactor)
-            ),
-            // Under any other clock (`TestClock`) `Stream.timeoutFail`, so tests control the time.
-            (body) =>
-              clock === liveClock && idleMillis <= maxTimerMillis
-                ? failWhenIdle(body, idleMillis, () => Effect.runFork(Scope.close(requestScope, Exit.void)), idleTimeoutError)
-                : Stream.timeoutFail(body, idleTimeoutError, resolved.streamIdleTimeout),
-            // framing, [DONE] and JSON in one pass per read; the values before a bad event are
-            // delivered, however the body was chunked
-            decodeSseWith(sseOptions, () => {
-              let done = false
-              return (events: ReadonlyArray<SseEvent>, values: Array<unknown>) => {
-                for (const event of events) {
-                  if (done) break
-                  if (event.data === "[DONE]") {
-                    done = true
-                    continue
-                  }
-                  const value = fromData?.(event.data)
-                  if (value !== undefined) {
-                    values.push(value)
-                    continue
-                  }
-                  try {
-                    values.push(JSON.parse(event.data))
-                  } catch (cause) {
-                    return notJsonError(what, cause, redactor)
-                  }
-                }
-                return undefined
-              }
-            })
-          )
+          const events = streamOf(request, call, fromData)
           return requestId === undefined ? events : Stream.mapError(events, (error) => withRequestId(error, requestId))
         }))
     }
